@@ -1,0 +1,1 @@
+"""`gj.losses` (being written)."""

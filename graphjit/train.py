@@ -1,0 +1,1 @@
+"""`gj.train` (being written)."""

@@ -1,0 +1,7 @@
+"""Op definitions, one module per family; importing this package registers every op.
+
+Each module defines, per op, its builder (the public API function), its OpDef (shape and
+dtype rule, NumPy reference, gradient, lowering data) side by side.
+"""
+
+from . import core, math, reduce, linalg, array, nn, random, state  # noqa: F401

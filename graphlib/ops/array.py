@@ -1,0 +1,3 @@
+"""Op family 'array' (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Op family 'math' (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Op family 'nn' (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Op family 'random' (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Op family 'reduce' (being written)."""
+
+__all__: list[str] = []

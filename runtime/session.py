@@ -1,0 +1,304 @@
+"""`Session`: feeds, fetches and variables around an executor's cached plans.
+
+`run` flattens any nesting of fetches, checks and converts feeds, finds (or builds) the
+plan for this (fetches, targets, feeds, shapes, dtypes) signature, runs it against a
+RunContext, commits variable writes only when the whole run succeeded, and rebuilds the
+fetch structure with NumPy values.
+
+May import: graphjit.graphlib, graphjit.compiler, runtime.*.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..graphlib import errors
+from ..graphlib.graph import (
+    Graph,
+    Operation,
+    Tensor,
+    _default_graph_stack,
+    _default_session_stack,
+    get_default_graph,
+)
+from .context import RunContext, VariableStore
+from .interpreter import InterpretedExecutor
+
+_PLAN_CACHE_SIZE = 256
+
+
+def _make_executor(executor: str, device: str):
+    if executor == "interpreted":
+        return InterpretedExecutor()
+    if executor == "compiled":
+        from .compiled import CompiledExecutor
+        return CompiledExecutor(device=device)
+    raise ValueError(f"Unknown executor {executor!r}: use 'compiled' or 'interpreted'")
+
+
+class _FetchMapper:
+    """Flattens a nested fetch structure into leaves and rebuilds it from their values."""
+
+    def __init__(self, graph: Graph, fetches):
+        self.leaves: list = []
+        self.template = self._flatten(graph, fetches)
+
+    def _flatten(self, graph, fetch):
+        if isinstance(fetch, (list, tuple)) and not hasattr(fetch, "_fields"):
+            return (type(fetch), [self._flatten(graph, f) for f in fetch])
+        if isinstance(fetch, tuple) and hasattr(fetch, "_fields"):
+            return ("namedtuple", type(fetch), [self._flatten(graph, f) for f in fetch])
+        if isinstance(fetch, Mapping):
+            return ("dict", type(fetch), [(k, self._flatten(graph, v))
+                                          for k, v in fetch.items()])
+        self.leaves.append(_as_fetch(graph, fetch))
+        return len(self.leaves) - 1
+
+    def rebuild(self, values: list):
+        return self._rebuild(self.template, values)
+
+    def _rebuild(self, node, values):
+        if isinstance(node, int):
+            return values[node]
+        if node[0] == "namedtuple":
+            return node[1](*[self._rebuild(n, values) for n in node[2]])
+        if node[0] == "dict":
+            items = [(k, self._rebuild(n, values)) for k, n in node[2]]
+            try:
+                return node[1](items)
+            except TypeError:
+                return dict(items)
+        kind, children = node
+        rebuilt = [self._rebuild(n, values) for n in children]
+        return rebuilt if kind is list else kind(rebuilt)
+
+
+def _as_fetch(graph: Graph, fetch):
+    if fetch is None:
+        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                        "string or Tensor. (Can not convert a NoneType into a Tensor or "
+                        "Operation.)")
+    if isinstance(fetch, str):
+        try:
+            return graph.as_graph_element(fetch)
+        except KeyError as e:
+            raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                             f"({e.args[0]})") from None
+    if isinstance(fetch, (Tensor, Operation)):
+        if fetch.graph is not graph:
+            raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                             f"(Tensor {fetch!r} is not an element of this graph.)")
+        return fetch
+    element = getattr(fetch, "_as_graph_element", None)
+    if element is not None:
+        return _as_fetch(graph, element())
+    raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                    "string or Tensor.")
+
+
+def _as_feed_key(graph: Graph, key) -> Tensor:
+    if isinstance(key, str):
+        try:
+            element = graph.as_graph_element(key)
+        except (KeyError, ValueError) as e:
+            raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
+        if isinstance(element, Operation):
+            if len(element.outputs) != 1:
+                raise TypeError(f"Cannot interpret feed_dict key as Tensor: the name {key!r} "
+                                "refers to an Operation, not a Tensor. Tensor names must be "
+                                "of the form \"<op_name>:<output_index>\".")
+            element = element.outputs[0]
+        return element
+    if isinstance(key, Tensor):
+        if key.graph is not graph:
+            raise ValueError(f"Cannot feed {key!r}: the tensor is not an element of this "
+                             "graph.")
+        return key
+    element = getattr(key, "_as_graph_element", None)
+    if element is not None:
+        return _as_feed_key(graph, element())
+    raise TypeError(f"Cannot interpret feed_dict key {key!r} as a Tensor.")
+
+
+def _convert_feed(tensor: Tensor, value) -> np.ndarray:
+    if isinstance(value, (Tensor, Operation)):
+        raise TypeError(f"The value of a feed cannot be a tf.Tensor object ({value!r}). "
+                        "Acceptable feed values include Python scalars, strings, lists, "
+                        "numpy ndarrays, or TensorHandles.")
+    try:
+        array = np.asarray(value, dtype=tensor.dtype.np)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Cannot feed value {value!r} to tensor {tensor.name} of dtype "
+                        f"{tensor.dtype.name}: {e}") from None
+    if not tensor.shape.is_compatible_with(array.shape):
+        raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
+                         f"{tensor.name!r}, which has shape {tensor.shape!s}")
+    return array
+
+
+class Session:
+    """`tf.Session`: runs fetches of one graph; owns the variable values.
+
+    `executor` is "compiled" (the optimized, compiled plan; the default) or
+    "interpreted" (op by op with the NumPy reference kernels); `device` is "cpu" or "cuda".
+    """
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config=None,
+                 executor: str = "compiled", device: str = "cpu", debug: bool = False):
+        self._graph = graph if graph is not None else get_default_graph()
+        self._executor = _make_executor(executor, device)
+        self._store = VariableStore()
+        self._plans: OrderedDict = OrderedDict()
+        self._plan_lock = threading.Lock()
+        self._closed = False
+        self._context_stack: list = []
+        self.debug = debug
+
+    graph = property(lambda self: self._graph)
+    executor = property(lambda self: self._executor.name)
+
+    @property
+    def graph_def(self):
+        return self._graph.as_graph_def()
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs the ops needed for `fetches` and returns their values in the same nesting."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        mapper = _FetchMapper(self._graph, fetches)
+        feeds = self._convert_feeds(feed_dict)
+        fetch_tensors, targets = [], []
+        for leaf in mapper.leaves:
+            if isinstance(leaf, Operation):
+                if leaf not in targets:
+                    targets.append(leaf)
+            elif leaf not in fetch_tensors:
+                fetch_tensors.append(leaf)
+        fed = list(feeds)
+        feed_values = [feeds[t] for t in fed]
+        plan = self._plan_for(fetch_tensors, targets, fed, feed_values)
+        ctx = RunContext(self._store)
+        values = plan.run(ctx, feed_values)
+        ctx.commit()
+        results = dict(zip(fetch_tensors, values))
+        stored = {id(v) for v in self._store.values.values()} if self._store.values else ()
+        out = []
+        for leaf in mapper.leaves:
+            if isinstance(leaf, Operation):
+                out.append(None)
+                continue
+            value = results[leaf]
+            if id(value) in stored or id(value) in map(id, feed_values):
+                value = value.copy()
+            out.append(value[()] if value.ndim == 0 else value)
+        return mapper.rebuild(out)
+
+    def _convert_feeds(self, feed_dict) -> dict:
+        feeds: dict[Tensor, np.ndarray] = {}
+        if not feed_dict:
+            return feeds
+        for key, value in feed_dict.items():
+            tensor = _as_feed_key(self._graph, key)
+            feeds[tensor] = _convert_feed(tensor, value)
+        return feeds
+
+    def _plan_for(self, fetches, targets, fed, feed_values):
+        key = (tuple(fetches), tuple(targets), tuple(fed),
+               tuple((v.shape, v.dtype.str) for v in feed_values))
+        with self._plan_lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+                return plan
+        plan = self._executor.prepare(fetches, targets, fed, feed_values)
+        with self._plan_lock:
+            self._plans[key] = plan
+            while len(self._plans) > _PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
+        return plan
+
+    @property
+    def plan_cache_size(self) -> int:
+        return len(self._plans)
+
+    def load_variable(self, variable, value) -> None:
+        array = np.array(value, dtype=variable.dtype.np, copy=True)
+        if not variable.shape.is_compatible_with(array.shape):
+            raise ValueError(f"Cannot load a value of shape {array.shape} into variable "
+                             f"{variable.name} of shape {variable.shape}")
+        with self._store.lock:
+            self._store.values[variable.op.attrs["shared_name"]] = array
+
+    def explain(self, fetches, feed_dict=None) -> str:
+        """The optimized plan for these fetches and feeds, as readable text."""
+        from ..compiler import compile_plan_text
+        mapper = _FetchMapper(self._graph, fetches)
+        feeds = self._convert_feeds(feed_dict)
+        return compile_plan_text(mapper.leaves, feeds)
+
+    # -- lifetime -----------------------------------------------------------------------
+    def close(self) -> None:
+        self._closed = True
+        self._plans.clear()
+
+    def __enter__(self):
+        graph_ctx = self._graph.as_default()
+        graph_ctx.__enter__()
+        _default_session_stack().append(self)
+        self._context_stack.append(graph_ctx)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        stack = _default_session_stack()
+        if stack and stack[-1] is self:
+            stack.pop()
+        graph_ctx = self._context_stack.pop()
+        graph_ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def as_default(self):
+        session = self
+
+        class _Default:
+            def __enter__(self_inner):
+                _default_session_stack().append(session)
+                return session
+
+            def __exit__(self_inner, *exc):
+                _default_session_stack().pop()
+
+        return _Default()
+
+    def __del__(self):
+        self._closed = True
+
+
+class InteractiveSession(Session):
+    """`tf.InteractiveSession`: a Session that installs itself as the default on creation."""
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config=None, **kwargs):
+        super().__init__(target, graph, config, **kwargs)
+        _default_session_stack().append(self)
+        self._graph_ctx = None
+        if not _default_graph_stack() or _default_graph_stack()[-1] is not self._graph:
+            self._graph_ctx = self._graph.as_default()
+            self._graph_ctx.__enter__()
+
+    def close(self) -> None:
+        stack = _default_session_stack()
+        if self in stack:
+            stack.remove(self)
+        if self._graph_ctx is not None:
+            graph_stack = _default_graph_stack()
+            if self._graph in graph_stack:
+                graph_stack.remove(self._graph)
+            self._graph_ctx = None
+        super().close()
+
+
+__all__ = ["Session", "InteractiveSession", "errors"]
