@@ -408,6 +408,12 @@ class Graph:
     def clear_collection(self, name: str) -> None:
         self._collections.pop(name, None)
 
+    # -- serialization ----------------------------------------------------------------
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as a GraphDef protobuf message (wire compatible with TensorFlow's)."""
+        from .serialization import graph_to_graph_def
+        return graph_to_graph_def(self, add_shapes=add_shapes)
+
     # -- misc -------------------------------------------------------------------------
     def finalize(self) -> None:
         self._finalized = True
