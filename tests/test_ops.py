@@ -68,9 +68,9 @@ def test_interpreted_matches_numpy(case: Case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_compiled_matches_interpreted(case: Case):
-    _, outs, interpreted = run_graphjit(case, "interpreted")
+    _, _, interpreted = run_graphjit(case, "interpreted")
     _, _, compiled = run_graphjit(case, "compiled")
-    for t, a, b in zip(outs, interpreted, compiled):
+    for a, b in zip(interpreted, compiled):
         assert np.asarray(b).dtype == np.asarray(a).dtype
         if case.random:
             assert np.shape(a) == np.shape(b)
@@ -83,20 +83,28 @@ def _float64(dt):
 
 
 GRAD_CASES = [c for c in CASES if c.grad and not c.random]
+GRAD2_CASES = [c for c in GRAD_CASES if c.grad2]
 
 
-@pytest.mark.parametrize("case", GRAD_CASES, ids=[c.name for c in GRAD_CASES])
-def test_gradient_matches_finite_differences(case: Case):
+def _check_against_finite_differences(case: Case, order: int):
+    """Checks d(loss)/d(inputs) numerically, where loss is a random weighting of the outputs
+    (order 1) or of the first-order gradients (order 2)."""
     graph, inputs, outs = build_graph(gj, case, dtype_map=_float64)
     values = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in case.inputs]
     float_idx = [i for i, a in enumerate(values) if a.dtype.kind == "f"]
     assert float_idx, f"{case.name}: a gradient case needs a float input"
     rng = np.random.default_rng(7)
+    xs = [inputs[i] for i in float_idx]
     with graph.as_default():
         diff_outs = [o for o in outs if o.dtype.is_floating]
         weights = [rng.normal(size=o.shape.as_list()) for o in diff_outs]
         loss = gj.add_n([gj.reduce_sum(o * w) for o, w in zip(diff_outs, weights)])
-        grads = gj.gradients(loss, [inputs[i] for i in float_idx])
+        if order == 2:
+            first = [g for g in gj.gradients(loss, xs) if g is not None]
+            assert first, f"{case.name}: no first-order gradient to differentiate"
+            loss = gj.add_n([gj.reduce_sum(g * rng.normal(size=g.shape.as_list()))
+                             for g in first])
+        grads = gj.gradients(loss, xs)
     with gj.Session(graph=graph, executor="interpreted") as sess:
         if any(op.type == "var_handle" for op in graph.get_operations()):
             with graph.as_default():
@@ -116,19 +124,37 @@ def test_gradient_matches_finite_differences(case: Case):
                 down = sess.run(loss, feed)
                 flat[j] = orig
                 numeric.reshape(-1)[j] = (up - down) / (2 * case.fd_eps)
-            np.testing.assert_allclose(symbolic[k], numeric, rtol=case.grad_tol,
-                                       atol=case.grad_tol,
-                                       err_msg=f"{case.name}: d/d input {i}")
+            tol = case.grad_tol * (10 if order == 2 else 1)
+            np.testing.assert_allclose(symbolic[k], numeric, rtol=tol, atol=tol,
+                                       err_msg=f"{case.name}: order {order}, d/d input {i}")
+    return graph
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=[c.name for c in GRAD_CASES])
+def test_gradient_matches_finite_differences(case: Case):
+    _check_against_finite_differences(case, order=1)
+
+
+@pytest.mark.parametrize("case", GRAD2_CASES, ids=[c.name for c in GRAD2_CASES])
+def test_second_order_gradient_matches_finite_differences(case: Case):
+    _check_against_finite_differences(case, order=2)
 
 
 def _covered_types() -> tuple[set, set]:
+    """Op types with a value check, and op types whose gradient is checked numerically
+    (forward graphs of gradient cases; gradient graphs of second-order cases)."""
     covered, grad_covered = set(), set()
     for case in CASES:
-        graph, _, _ = build_graph(gj, case)
+        graph, inputs, outs = build_graph(gj, case)
         types = {op.type for op in graph.get_operations()}
         covered |= types
         if case.grad and not case.random:
             grad_covered |= types
+        if case.grad2:
+            with graph.as_default():
+                floats = [x for x in inputs if x.dtype.is_floating]
+                gj.gradients([o for o in outs if o.dtype.is_floating], floats)
+            grad_covered |= {op.type for op in graph.get_operations()}
     return covered, grad_covered
 
 
