@@ -284,20 +284,22 @@ class InteractiveSession(Session):
     def __init__(self, target: str = "", graph: Graph | None = None, config=None, **kwargs):
         super().__init__(target, graph, config, **kwargs)
         _default_session_stack().append(self)
-        self._graph_ctx = None
-        if not _default_graph_stack() or _default_graph_stack()[-1] is not self._graph:
-            self._graph_ctx = self._graph.as_default()
-            self._graph_ctx.__enter__()
+        self._pushed_graph = not _default_graph_stack() or \
+            _default_graph_stack()[-1] is not self._graph
+        if self._pushed_graph:
+            _default_graph_stack().append(self._graph)
 
     def close(self) -> None:
         stack = _default_session_stack()
         if self in stack:
             stack.remove(self)
-        if self._graph_ctx is not None:
+        if self._pushed_graph:
             graph_stack = _default_graph_stack()
             if self._graph in graph_stack:
+                graph_stack.reverse()
                 graph_stack.remove(self._graph)
-            self._graph_ctx = None
+                graph_stack.reverse()
+            self._pushed_graph = False
         super().close()
 
 
