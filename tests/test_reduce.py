@@ -209,6 +209,21 @@ def test_unknown_rank():
         _run(gj.reduce_sum(x, 2), {x: value})
 
 
+def test_gradients_with_unknown_dims():
+    x = gj.placeholder(gj.float64, [None, 3])
+    unknown = gj.placeholder(gj.float64)
+    grads = [gj.gradients(gj.reduce_mean(x, 0), x)[0],
+             gj.gradients(gj.reduce_mean(unknown, [0, -1]), unknown)[0],
+             gj.gradients(gj.reduce_prod(unknown), unknown)[0],
+             gj.gradients(gj.reduce_prod(unknown, [-1]), unknown)[0]]
+    value = np.arange(1.0, 7.0).reshape(2, 3)
+    got = _run(grads, {x: value, unknown: value})
+    np.testing.assert_allclose(got[0], np.full((2, 3), 0.5))
+    np.testing.assert_allclose(got[1], np.full((2, 3), 1 / 6))
+    np.testing.assert_allclose(got[2], 720.0 / value)
+    np.testing.assert_allclose(got[3], [[6, 3, 2], [30, 24, 20]])
+
+
 def test_max_min_gradient_splits_ties_equally():
     x = gj.placeholder(gj.float64, [2, 4])
     value = np.array([[3.0, 1.0, 3.0, 3.0], [0.0, -1.0, 0.0, 5.0]])
