@@ -8,6 +8,11 @@ term by term so results agree with TensorFlow to float32 rounding. Slot variable
 ("w/Adam", "w/Adam_1", "w/Momentum", "w/RMSProp", ...) and non-slot variables
 ("beta1_power", "beta2_power") are non-trainable global variables named as TF names them.
 
+Where graphjit differs from TF1 on purpose: `use_locking` is accepted and ignored (a
+Session run commits all its writes at once); every variable update waits for every
+gradient of the same `apply_gradients` (TF1 gates per op by default), so a gradient that
+reads another variable always sees the value from before the step, in any executor.
+
 Checkpoints and `write_graph` live elsewhere; the facade re-exports them here.
 
 May import: graphjit.graphlib.

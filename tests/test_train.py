@@ -253,6 +253,30 @@ def test_slot_and_state_variables_are_named_as_tf(case: OptCase):
     assert opt.get_slot_names() == tf_t["opt"].get_slot_names()
 
 
+def _scoped_names(tf):
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.name_scope("layer"):
+            w = tf.Variable(np.ones(2, np.float32), name="w")
+        with tf.name_scope("train"):
+            loss = tf.reduce_sum(tf.square(w))
+            first = tf.train.AdamOptimizer(0.1).minimize(
+                loss, global_step=tf.train.get_or_create_global_step())
+            second = tf.train.AdamOptimizer(0.1).minimize(loss)
+        names = sorted(v.op.name for v in tf.global_variables())
+    return names, first.name, second.name
+
+
+def test_names_under_scopes_and_with_two_optimizers():
+    """Slots sit next to their variable; beta powers and train ops in the caller's scope."""
+    ours = _scoped_names(gj)
+    assert ours == (["global_step", "layer/w", "layer/w/Adam", "layer/w/Adam_1",
+                     "layer/w/Adam_2", "layer/w/Adam_3", "train/beta1_power",
+                     "train/beta1_power_1", "train/beta2_power", "train/beta2_power_1"],
+                    "train/Adam", "train/Adam_1")
+    assert ours == _scoped_names(_tf())
+
+
 def test_slot_initial_values():
     graph, t = build_regression(gj, lambda tf: tf.train.RMSPropOptimizer(0.1, centered=True))
     opt = t["opt"]
