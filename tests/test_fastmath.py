@@ -103,7 +103,9 @@ def test_integer_and_rounding_helpers_match_numpy(dtype):
     else:
         a = rng.integers(-50, 50, 408).astype(dtype)
         b = rng.integers(-6, 6, 408).astype(dtype)
-    table = {"maximum": np.maximum, "minimum": np.minimum, "floordiv": np.floor_divide,
+    floordiv = np.floor_divide if np.dtype(dtype).kind in "iu" else \
+        (lambda x, y: np.floor(x / y))  # TF's float FloorDiv
+    table = {"maximum": np.maximum, "minimum": np.minimum, "floordiv": floordiv,
              "floormod": np.mod}
     for name, ref in table.items():
         fn = getattr(fm, fm.implementation(name, dtype))

@@ -375,19 +375,8 @@ def floormod_int(x, y):
 
 @_jit
 def floordiv_float(a, b):
-    """NumPy's npy_divmod quotient: floor((a - fmod(a, b)) / b) with its sign fixes."""
-    if b == 0.0:
-        return a / b
-    mod = np.fmod(a, b)
-    div = (a - mod) / b
-    if mod != 0.0 and ((b < 0.0) != (mod < 0.0)):
-        div -= 1.0
-    if div != 0.0:
-        fd = np.floor(div)
-        if div - fd > 0.5:
-            fd += 1.0
-        return fd
-    return math.copysign(0.0, a / b)
+    """TF's FloorDiv for floats: floor(a / b) (not NumPy's divmod-based quotient)."""
+    return np.floor(a / b)
 
 
 @_jit

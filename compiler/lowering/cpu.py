@@ -1,0 +1,389 @@
+"""The Numba CPU backend: `lower_cpu(program) -> CpuExecutable`.
+
+Each node becomes one step of a flat list, run in program order over a list of value
+slots:
+
+- "fused" nodes (compiler/passes/fuse_elementwise.py) and single elementwise nodes with a
+  scalar expression run a generated elementwise kernel; "fused" reductions and single
+  reductions with a combiner run a generated reduction kernel (codegen.py);
+- softmax / log_softmax over the last axis run a generated row kernel;
+- matmul runs NumPy's BLAS `np.matmul` into a preallocated output;
+- every other node (conv2d, gather, state, random, ...) runs its reference kernel and is
+  listed as such by `describe()`.
+
+Kernels are shape-generic modules loaded through the kernel cache, so equal kernels are
+generated and compiled once per process and loaded from disk by later processes. Each
+step picks the serial or the `prange` variant by element count (threads pay only above
+`PARALLEL_MIN_ELEMENTS`), and Numba compiles a variant only when first used.
+
+Memory: when the program carries a memory plan (`program.memory`, from the plan_memory
+pass), planned values live in buffers allocated once per executable and reused by every
+run; other values are fresh arrays. Fetched values and values read by ops that may keep
+them (variable assignments) are never planned. Runs hold a lock, since the buffers are
+shared.
+
+Errors: a failing kernel is re-run op by op on the reference kernels, and the first
+failing user op is reported (`errors.OpError` naming it and its line).
+
+May import: numpy, numba, graphjit.graphlib, compiler.program, compiler.kernel_cache,
+compiler.lowering.*.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+import numba
+import numpy as np
+
+from ...graphlib import errors, registry
+from ...graphlib.dtypes import as_dtype
+from .. import kernel_cache
+from ..program import Attrs, Node, Origin, Program, Value
+from . import codegen
+from .reference import run_node
+
+PARALLEL_MIN_ELEMENTS = 1 << 16
+_MATMUL_DTYPES = frozenset("fd")
+
+
+def _parallel_pays(elements: int) -> bool:
+    return elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1
+
+
+def _body_of(node: Node, program: Program):
+    """(steps, shape, per-step origins) of a fused node, or of a one-op elementwise body."""
+    if node.op == "fused":
+        steps = [codegen.Step(op, tuple(args), (), np.dtype(dtype))
+                 for op, args, dtype, _origin, *_ in node.attrs["body"]]
+        return steps, tuple(node.attrs["shape"])
+    out = node.outputs[0]
+    return ([codegen.Step(node.op, tuple(range(len(node.inputs))), (), out.dtype.np)],
+            out.shape)
+
+
+class _Kernel:
+    """A generated module's serial/parallel pair, chosen per run by size."""
+
+    def __init__(self, name: str, source: str, elements: int):
+        self.name = name
+        self.source = source
+        self.module = kernel_cache.load(name, source)
+        self.function = self.module.parallel if _parallel_pays(elements) else \
+            self.module.serial
+        self.variant = "parallel" if _parallel_pays(elements) else "serial"
+
+
+class _Step:
+    __slots__ = ("node", "inputs", "outputs", "run", "label", "kernel")
+
+    def __init__(self, node: Node, inputs, outputs, run: Callable, label: str,
+                 kernel: _Kernel | None = None):
+        self.node = node
+        self.inputs = inputs
+        self.outputs = outputs
+        self.run = run
+        self.label = label
+        self.kernel = kernel
+
+
+class CpuExecutable:
+    """The lowered program; `run(ctx, feed_values)` returns the fetched arrays."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self._lock = threading.Lock()
+        self._slot = {}
+        for v in program.inputs:
+            self._slot.setdefault(v.id, len(self._slot))
+        for node in program.nodes:
+            for v in node.outputs:
+                self._slot.setdefault(v.id, len(self._slot))
+        memory = getattr(program, "memory", None)
+        self.memory = memory
+        self._buffers: dict[int, np.ndarray] = {}
+        if memory is not None:
+            arenas = [np.empty(size, np.uint8) for size in memory.slot_bytes]
+            values = program.values
+            for vid, slot in memory.slots.items():
+                v = values[vid]
+                self._buffers[vid] = arenas[slot][:v.nbytes].view(v.dtype.np).reshape(v.shape)
+        self.steps = [self._lower(node) for node in program.nodes]
+        self._input_slots = [self._slot[v.id] for v in program.inputs]
+        self._output_slots = [self._slot[i] for i in program.outputs]
+        producers = program.producers
+        self._copy_out = [i > 0 and vid in program.outputs[:i] or
+                          (vid in producers and producers[vid][0].op == "const")
+                          for i, vid in enumerate(program.outputs)]
+        last: dict[int, int] = {}
+        for index, node in enumerate(program.nodes):
+            for v in node.outputs:
+                last[v.id] = index
+            for i in node.inputs:
+                last[i] = index
+        keep = set(program.outputs)
+        self._release = [[] for _ in program.nodes]
+        for vid, index in last.items():
+            if vid not in keep:
+                self._release[index].append(self._slot[vid])
+
+    # -- lowering one node ------------------------------------------------------------------
+    def _out(self, v: Value) -> np.ndarray:
+        buffer = self._buffers.get(v.id)
+        return buffer if buffer is not None else np.empty(v.shape, v.dtype.np)
+
+    def _lower(self, node: Node) -> _Step:
+        inputs = tuple(self._slot[i] for i in node.inputs)
+        outputs = tuple(self._slot[v.id] for v in node.outputs)
+        lowered = None
+        if node.op == "fused" and node.attrs["kind"] == "reduction":
+            lowered = self._reduction(node)
+        elif node.op == "fused" or (codegen.can_lower_elementwise(node.op) and
+                                    node.pure and len(node.outputs) == 1):
+            lowered = self._elementwise(node)
+        elif registry.get(node.op).kind == "reduction" and node.pure and \
+                "combiner" in registry.get(node.op).attrs and "axes" in node.attrs:
+            lowered = self._reduction(node)
+        elif node.op in ("softmax", "log_softmax"):
+            lowered = self._softmax(node)
+        elif node.op == "matmul":
+            lowered = self._matmul(node)
+        if lowered is None:
+            return _Step(node, inputs, outputs, self._reference(node), "reference")
+        run, label, kernel = lowered
+        return _Step(node, inputs, outputs, run, label, kernel)
+
+    def _reference(self, node: Node):
+        if node.op == "fused":
+            return lambda args, ctx: _run_body_reference(node, args, ctx)
+        buffers = [self._buffers.get(v.id) for v in node.outputs]
+        if not any(b is not None for b in buffers):
+            return lambda args, ctx: run_node(node, args, ctx)
+
+        def run(args, ctx):
+            outs = run_node(node, args, ctx)
+            for b, o in zip(buffers, outs):
+                if b is not None:
+                    np.copyto(b, o)
+            return tuple(b if b is not None else o for b, o in zip(buffers, outs))
+        return run
+
+    def _elementwise(self, node: Node):
+        steps, shape = _body_of(node, self.program)
+        values = self.program.values
+        in_shapes = [values[i].shape for i in node.inputs]
+        dims, spans = codegen.coalesce(shape, in_shapes)
+        in_views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
+        if not node.inputs:
+            spans = ()
+        outputs = tuple(node.attrs["outputs"]) if node.op == "fused" else (0,)
+        source = codegen.elementwise_source(
+            steps, [values[i].dtype.np for i in node.inputs], spans or [(True,) * len(dims)],
+            outputs)
+        kernel = _Kernel("elementwise", source, int(np.prod(dims)))
+        function = kernel.function
+        outs = node.outputs
+
+        def run(args, ctx):
+            xs = [np.ascontiguousarray(a).reshape(view) for a, view in zip(args, in_views)]
+            results = [self._out(v) for v in outs]
+            function(*xs, *[r.reshape(dims) for r in results])
+            return results
+        return run, f"elementwise[{len(steps)} ops, {len(dims)}-D, {kernel.variant}]", kernel
+
+    def _reduction(self, node: Node):
+        values = self.program.values
+        if node.op == "fused":
+            steps, shape = _body_of(node, self.program)
+            combiner, axes = node.attrs["combiner"], tuple(node.attrs["axes"])
+        else:
+            steps, shape = [], values[node.inputs[0]].shape
+            combiner, axes = registry.get(node.op).attrs["combiner"], tuple(node.attrs["axes"])
+        layout = _reduction_layout(shape, axes, [values[i].shape for i in node.inputs])
+        if layout is None:
+            return None
+        dims, spans = layout
+        in_views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
+        out_value = node.outputs[0]
+        source = codegen.reduction_source(
+            steps, [values[i].dtype.np for i in node.inputs], spans, combiner,
+            out_value.dtype.np)
+        kernel = _Kernel("reduction", source, int(np.prod(dims)))
+        function = kernel.function
+        out_view = (dims[0], dims[2])
+
+        def run(args, ctx):
+            xs = [np.ascontiguousarray(a).reshape(view) for a, view in zip(args, in_views)]
+            out = self._out(out_value)
+            function(dims, *xs, out.reshape(out_view))
+            return (out,)
+        label = f"reduction[{combiner}, {len(steps)} fused ops, {kernel.variant}]"
+        return run, label, kernel
+
+    def _softmax(self, node: Node):
+        x = self.program.values[node.inputs[0]]
+        axis = node.attrs.get("axis", -1)
+        if x.dtype.np.kind != "f" or not x.shape or axis not in (-1, len(x.shape) - 1) or \
+                x.shape[-1] == 0:
+            return None
+        rows = int(np.prod(x.shape[:-1], dtype=np.int64))
+        view = (rows, x.shape[-1])
+        kernel = _Kernel(node.op, codegen.softmax_source(node.op, x.dtype.np), x.size)
+        function = kernel.function
+        out_value = node.outputs[0]
+
+        def run(args, ctx):
+            out = self._out(out_value)
+            function(np.ascontiguousarray(args[0]).reshape(view), out.reshape(view))
+            return (out,)
+        return run, f"{node.op}[row kernel, {kernel.variant}]", kernel
+
+    def _matmul(self, node: Node):
+        out_value = node.outputs[0]
+        if out_value.dtype.np.char not in _MATMUL_DTYPES:
+            return None
+        ta, tb = bool(node.attrs["transpose_a"]), bool(node.attrs["transpose_b"])
+
+        def run(args, ctx):
+            a, b = args
+            a = np.swapaxes(a, -1, -2) if ta else a
+            b = np.swapaxes(b, -1, -2) if tb else b
+            out = self._out(out_value)
+            np.matmul(a, b, out=out)
+            return (out,)
+        return run, "matmul[BLAS]", None
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, ctx, feed_values: Sequence[np.ndarray]) -> list:
+        env: list = [None] * len(self._slot)
+        for slot, value in zip(self._input_slots, feed_values):
+            env[slot] = value
+        with self._lock, np.errstate(all="ignore"):
+            for step, release in zip(self.steps, self._release):
+                args = [env[i] for i in step.inputs]
+                try:
+                    outs = step.run(args, ctx)
+                except errors.OpError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - named by the op-by-op re-run
+                    raise _diagnose(step.node, args, ctx, e) from e
+                for slot, out in zip(step.outputs, outs):
+                    env[slot] = out
+                for slot in release:
+                    env[slot] = None
+            results = [env[s] for s in self._output_slots]
+        return [np.array(r, copy=True) if copy else r
+                for r, copy in zip(results, self._copy_out)]
+
+    def describe(self) -> str:
+        lines = ["lowering: numba cpu"]
+        kernels: dict[str, _Kernel] = {}
+        fallbacks = []
+        for step in self.steps:
+            node = step.node
+            members = ""
+            if node.op == "fused":
+                members = " <- " + ", ".join(f"{op}" for op, *_ in node.attrs["body"])
+                if node.attrs["kind"] == "reduction":
+                    members += f" -> reduce_{node.attrs['combiner']}"
+            origins = "; ".join(str(o) for o in node.origins)
+            outs = ", ".join(str(v) for v in node.outputs) or f"^{node.id}"
+            lines.append(f"  {outs} = {step.label} {node.op}{members}"
+                         + (f"   # {origins}" if origins else ""))
+            if step.kernel is not None:
+                kernels.setdefault(step.kernel.module.__name__, step.kernel)
+            elif step.label == "reference":
+                fallbacks.append(node.op)
+        if fallbacks:
+            lines.append("reference kernels (no generated code): " +
+                         ", ".join(sorted(set(fallbacks))))
+        memory = self.memory
+        if memory is not None:
+            lines.append(f"memory: {len(memory.slot_bytes)} buffers, "
+                         f"{sum(memory.slot_bytes)} bytes allocated once, "
+                         f"peak {memory.peak_bytes} bytes live")
+        for name, kernel in kernels.items():
+            lines.append(f"kernel {name}:")
+            lines.extend("    " + line for line in kernel.source.rstrip().splitlines())
+        return "\n".join(lines)
+
+
+def _reduction_layout(shape, axes, input_shapes):
+    """(dims, spans) of an (outer, reduced, inner) view of `shape`, or None when the reduced
+    axes are not one block after dropping size-1 dims or an input's broadcast varies
+    inside a block."""
+    rank = len(shape)
+    axes = {a % rank for a in axes} if rank else set()
+    kept = [d for d in range(rank) if shape[d] != 1]
+    red = [d for d in kept if d in axes]
+    if red and red != [d for d in kept if red[0] <= d <= red[-1]]:
+        return None
+    blocks = ([d for d in kept if not red or d < red[0]], red,
+              [d for d in kept if red and d > red[-1]])
+    if not red:
+        blocks = (kept, [], [])
+    dims = tuple(int(np.prod([shape[d] for d in b], dtype=np.int64)) for b in blocks)
+    spans = []
+    for s in input_shapes:
+        padded = (1,) * (rank - len(s)) + tuple(s)
+        span = []
+        for block in blocks:
+            flags = {padded[d] == shape[d] for d in block}
+            if len(flags) > 1:
+                return None
+            span.append(flags.pop() if flags else True)
+        spans.append(tuple(span))
+    return dims, tuple(spans)
+
+
+def _run_body_reference(node: Node, args: Sequence, ctx) -> tuple:
+    """A fused node evaluated op by op with the reference kernels."""
+    body = node.attrs["body"]
+    shape = tuple(node.attrs["shape"])
+    values = list(args)
+    for op, step_args, dtype, origin, attrs in body:
+        out_value = Value(-1, as_dtype(dtype), shape)
+        member = Node(-1, op, (), Attrs(attrs), (out_value,), _origin(node, origin))
+        (out,) = run_node(member, [values[i] for i in step_args], ctx)
+        values.append(out)
+    if node.attrs["kind"] == "reduction":
+        source = values[-1]
+        reduce_op = next(name for name, d in registry.all_ops().items()
+                         if d.attrs.get("combiner") == node.attrs["combiner"]
+                         and d.kind == "reduction")
+        (out,) = registry.run_reference(registry.get(reduce_op), [source],
+                                        {"axes": node.attrs["axes"],
+                                         "keepdims": node.attrs["keepdims"]})
+        return (np.asarray(out).astype(node.outputs[0].dtype.np, copy=False),)
+    first = len(args)
+    return tuple(values[first + j] for j in node.attrs["outputs"])
+
+
+def _origin(node: Node, index: int) -> tuple[Origin, ...]:
+    return node.origins[index:index + 1] if index < len(node.origins) else node.origins
+
+
+def _diagnose(node: Node, args: Sequence, ctx, cause: Exception) -> errors.OpError:
+    """Re-runs a failed kernel op by op; the first failing user op names the error."""
+    if node.op == "fused":
+        try:
+            _run_body_reference(node, args, ctx)
+        except errors.OpError as e:
+            return e
+    else:
+        try:
+            run_node(node, args, ctx)
+        except errors.OpError as e:
+            return e
+    names = ", ".join(str(o) for o in node.origins) or node.op
+    return errors.InternalError(None, node.origin, f"compiled kernel for {names} failed: "
+                                f"{type(cause).__name__}: {cause}")
+
+
+def lower_cpu(program: Program) -> CpuExecutable:
+    """Lowers `program` to Numba CPU kernels (see the module docstring)."""
+    return CpuExecutable(program)
+
+
+__all__ = ["lower_cpu", "CpuExecutable", "PARALLEL_MIN_ELEMENTS"]
