@@ -561,9 +561,20 @@ def _where(source: str, node: NodeDef) -> str:
     return f"{source}: node {node.name!r} ({node.op})"
 
 
-def validate_graph_def(graph_def: GraphDef, source: str = "graph_def") -> _Parsed:
-    """Checks a GraphDef completely before anything is built; raises ValueError naming
-    `source` and the node."""
+def validate_graph_def(graph_def: GraphDef, source: str = "graph_def",
+                       input_map: Mapping | None = None) -> _Parsed:
+    """Checks a GraphDef completely (versions, names, inputs, cycles, op types, tensor
+    bytes, then a build into a scratch Graph for output indices, dtypes and shapes);
+    raises ValueError naming `source` and the node. `input_map` as in import_graph_def."""
+    parsed = _check_structure(graph_def, source)
+    scratch = Graph()
+    with scratch.as_default():
+        stand_ins = {k: _stand_in(scratch, v) for k, v in (input_map or {}).items()}
+        _Builder(scratch, parsed, "", stand_ins).build()
+    return parsed
+
+
+def _check_structure(graph_def: GraphDef, source: str) -> _Parsed:
     v = graph_def.versions
     if v.min_consumer > GRAPHDEF_VERSION:
         raise ValueError(f"{source}: the graph needs a reader of GraphDef version "
@@ -904,7 +915,7 @@ def import_graph_def(graph_def, input_map: Mapping | None = None,
     if graph.finalized:
         raise RuntimeError("Graph is finalized and cannot be modified (import_graph_def).")
     input_map = _normalize_input_map(input_map, graph)
-    parsed = validate_graph_def(gd, source)
+    parsed = _check_structure(gd, source)
     missing = [k for k in input_map if k.lstrip("^").rpartition(":")[0] not in parsed.nodes
                and k.lstrip("^") not in parsed.nodes]
     if missing:
@@ -920,10 +931,7 @@ def import_graph_def(graph_def, input_map: Mapping | None = None,
             raise ValueError(f"{source}: return_elements names {element!r}, which is not in "
                              "the graph")
 
-    scratch = Graph()
-    with scratch.as_default():
-        stand_ins = {k: _stand_in(scratch, v) for k, v in input_map.items()}
-        _Builder(scratch, parsed, "", stand_ins).build()
+    validate_graph_def(gd, source, input_map)
 
     prefix = ""
     if name is None:
