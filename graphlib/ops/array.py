@@ -125,11 +125,17 @@ def _on_input_graph(fn):
 
 
 def _in_op_graph(fn):
-    """Runs a gradient function with the differentiated op's graph as the default."""
+    """Runs a gradient function with the differentiated op's graph as the default, and
+    gives each input gradient that input's static shape (run-time shape arguments such as
+    a fed perm would otherwise leave it unknown)."""
     @functools.wraps(fn)
     def wrapper(op, *grads):
         with op.graph.as_default():
-            return fn(op, *grads)
+            in_grads = fn(op, *grads)
+        for t, g in zip(op.inputs, in_grads):
+            if isinstance(g, Tensor):
+                g.set_shape(t.shape)
+        return in_grads
     return wrapper
 
 
