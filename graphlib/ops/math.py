@@ -885,7 +885,8 @@ def _logical_or_bitwise(logical, bitwise, what: str):
         if x.dtype.is_bool:
             return logical(x, y, name=name)
         if x.dtype.is_integer:
-            return bitwise(x, y)
+            with x.graph.name_scope(name):  # TF names it e.g. "and/BitwiseAnd"
+                return bitwise(x, y)
         raise TypeError(f"'{what}' needs bool or integer tensors, got {x.dtype.name}")
     return op
 
