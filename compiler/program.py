@@ -185,6 +185,10 @@ class Node:
     origins: tuple[Origin, ...] = ()
     after: tuple[int, ...] = ()
 
+    def __post_init__(self):
+        if not isinstance(self.attrs, Attrs):
+            object.__setattr__(self, "attrs", Attrs(self.attrs))
+
     @property
     def opdef(self) -> registry.OpDef:
         return registry.get(self.op)
@@ -380,6 +384,10 @@ class Rewriter:
         return self.next_id - 1
 
     # -- building ----------------------------------------------------------------------
+    def renamed(self, node: Node) -> Node:
+        """`node` with its inputs and `after` edges renamed to the program being built."""
+        return self._rename(node)
+
     def _rename(self, node: Node) -> Node:
         inputs = tuple(self._subst.get(i, i) for i in node.inputs)
         after = self._rename_after(node.after)

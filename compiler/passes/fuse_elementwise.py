@@ -13,8 +13,8 @@ A fused node has op "fused" (a lowering construct, not a registry op) and these 
   member (or input 0 when the body is empty) and is the node's only output.
 
 Rules: a member is pure, elementwise with a scalar expression (graphlib/scalar.py), has
-one output of the group's shape and no ordering edges. A node joins the group of one of
-its producers while that group is open; a group closes when a node outside it reads one
+one output of the group's shape and no ordering edges. A node joins the groups of its
+producers (merging them) while they are open; a group closes when a node outside it reads one
 of its values, so the fused node can stand where its last member stood. A reduction whose
 input is the last value of an open group, read nowhere else, closes it as a fused
 reduction. Single-node groups stay as they are (the lowering handles them alike).
@@ -64,22 +64,43 @@ class _Group:
         self.reduction: Node | None = None
 
 
+def _merge(found: list[_Group], group_of: dict, position: dict, groups: list,
+           order: dict) -> _Group:
+    """One group from several open groups that the same node reads: still valid, since
+    no node outside them has read their values yet."""
+    target = found[0]
+    for g in found[1:]:
+        target.members.extend(g.members)
+        target.values |= g.values
+        for v in g.values:
+            group_of[v] = target
+        for key in [k for k, v in position.items() if v is g]:
+            del position[key]
+        groups.remove(g)
+    target.members.sort(key=lambda n: order[n.id])
+    return target
+
+
 def fuse_elementwise(program: Program, log: PassLog | None = None) -> Program:
     ordered = {a for node in program.nodes for a in node.after}
     group_of: dict[int, _Group] = {}  # value id -> its open-or-closed group
     position: dict[int, _Group] = {}  # node id of a group's last member -> group
     groups: list[_Group] = []
     uses = program.use_counts
+    order = {node.id: k for k, node in enumerate(program.nodes)}
     for node in program.nodes:
         candidate = _fusible(node) and node.id not in ordered
         joined = None
         if candidate:
             shape = node.outputs[0].shape
+            open_groups = []
             for i in node.inputs:
                 g = group_of.get(i)
-                if g is not None and not g.closed and g.shape == shape:
-                    joined = g
-                    break
+                if g is not None and not g.closed and g.shape == shape and \
+                        g not in open_groups:
+                    open_groups.append(g)
+            if open_groups:
+                joined = _merge(open_groups, group_of, position, groups, order)
         elif _reducible(node) and node.id not in ordered:
             g = group_of.get(node.inputs[0])
             if g is not None and not g.closed and g.members[-1].outputs[0].id == \

@@ -1,0 +1,49 @@
+"""Dead-node elimination: keep only what the fetches, the targets and side effects need.
+
+Roots are the producers of the outputs, the target nodes and every node with side effects
+(`program.has_effects`: assignments and random ops, which were needed when the program was
+built and must still run even if a rewrite stopped reading their value). One backward
+walk marks the nodes the roots reach through inputs and `after` edges; the others go.
+Variable handles and reads have no side effects and go when unused. Program inputs are
+kept (their positions are the feed order) even when unused.
+
+May import: graphjit.graphlib, compiler.program, compiler.passes.
+"""
+
+from __future__ import annotations
+
+from ..program import Program, has_effects
+from . import PassLog
+
+
+def eliminate_dead_nodes(program: Program, log: PassLog | None = None) -> Program:
+    """Removes unneeded nodes; see the module docstring."""
+    log = log if log is not None else PassLog()
+    producers = program.producers
+    by_id = program.node_by_id
+    live: set[int] = set()
+    stack = [producers[v][0].id for v in program.outputs if v in producers]
+    stack.extend(program.targets)
+    stack.extend(node.id for node in program.nodes if has_effects(node.opdef))
+    while stack:
+        node_id = stack.pop()
+        if node_id in live:
+            continue
+        live.add(node_id)
+        node = by_id[node_id]
+        stack.extend(producers[i][0].id for i in node.inputs if i in producers)
+        stack.extend(node.after)
+    kept = []
+    for node in program.nodes:
+        if node.id in live:
+            kept.append(node)
+        else:
+            log.record("removed", node.text())
+    if len(kept) == len(program.nodes):
+        return program
+    return Program(tuple(kept), program.inputs, program.outputs, program.targets,
+                   program.input_names, program.output_names, program.target_names,
+                   program.next_id)
+
+
+__all__ = ["eliminate_dead_nodes"]
