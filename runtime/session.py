@@ -150,7 +150,11 @@ class Session:
     def __init__(self, target: str = "", graph: Graph | None = None, config=None,
                  executor: str = "compiled", device: str = "cpu", debug: bool = False):
         self._graph = graph if graph is not None else get_default_graph()
-        self._executor = _make_executor(executor, device)
+        if debug:  # NaN/Inf hunting runs op by op on the reference kernels (runtime/debug.py)
+            from .debug import DebugExecutor
+            self._executor = DebugExecutor()
+        else:
+            self._executor = _make_executor(executor, device)
         self._store = VariableStore()
         self._plans: OrderedDict = OrderedDict()
         self._plan_lock = threading.Lock()
@@ -183,7 +187,15 @@ class Session:
         feed_values = [feeds[t] for t in fed]
         plan = self._plan_for(fetch_tensors, targets, fed, feed_values)
         ctx = RunContext(self._store)
-        values = plan.run(ctx, feed_values)
+        try:
+            values = plan.run(ctx, feed_values)
+        except Exception as e:
+            if self._executor.name != "compiled" or (isinstance(e, errors.OpError) and
+                                                     not isinstance(e, errors.InternalError)):
+                raise
+            from .debug import locate_failure  # names the user op a compiled kernel hid
+            raise locate_failure(fetch_tensors, targets, fed, feed_values, self._store,
+                                 e) from e
         ctx.commit()
         results = dict(zip(fetch_tensors, values))
         stored = {id(v) for v in self._store.values.values()} if self._store.values else ()
