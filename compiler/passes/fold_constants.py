@@ -9,7 +9,9 @@ and its value is known from:
 - the op's `static_value` rule (an OpDef attr, e.g. `shape(x)`, `size(x)`, `rank(x)` of a
   concrete shape) on concrete input Specs, or
 - shapes alone: an elementwise op whose scalar expression reads none of its inputs
-  (`zeros_like`, `ones_like`) depends only on its (concrete) input shapes.
+  (`zeros_like`, `ones_like`) depends only on its (concrete) input shapes; likewise the
+  inputs an OpDef lists in `attrs["shape_only_inputs"]` (indices of inputs whose values
+  it never reads, e.g. the `like` input of `broadcast_like`) need not be constant.
 
 A folded value becomes a `const` node, keeping the value id and the node's provenance,
 right before its first use by a node that is not folded (or at the end, for a fetch);
@@ -45,14 +47,16 @@ def _try_fold(node: Node, values: dict[int, Value], known: dict[int, np.ndarray]
         value = static(*specs, **node.attrs)
         if value is not None:
             return (np.asarray(value, dtype=node.outputs[0].dtype.np),)
-    if all(i in known for i in node.inputs):
-        arrays = [known[i] for i in node.inputs]
-    elif _reads_no_input_values(opdef) and all(values[i].dtype.np is not None
-                                               for i in node.inputs):
-        arrays = [known[i] if i in known else np.zeros(values[i].shape, values[i].dtype.np)
-                  for i in node.inputs]
-    else:
-        return None
+    shape_only = set(range(len(node.inputs))) if _reads_no_input_values(opdef) else \
+        set(opdef.attrs.get("shape_only_inputs", ()))
+    arrays = []
+    for k, i in enumerate(node.inputs):
+        if i in known:
+            arrays.append(known[i])
+        elif k in shape_only and values[i].dtype.np is not None:
+            arrays.append(np.zeros(values[i].shape, values[i].dtype.np))
+        else:
+            return None
     try:
         return evaluate(node, arrays)
     except Exception as e:  # noqa: BLE001 - any kernel failure: the run reports it

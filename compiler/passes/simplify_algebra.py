@@ -21,7 +21,8 @@ Why each rule is exact, or not:
   of x's dtype is exactly representable in A (bool -> any, int32 -> int64/float64,
   float32 -> float64): the inner cast then loses nothing, and the outer rounds the same
   exact value once.
-- `transpose(transpose(x, p), q)` -> `transpose(x, p[q])`; a transpose by the identity
+- `transpose(transpose(x, p), q)` -> `transpose(x, p[q])` (a new constant perm; the
+  perms must be constants, as they are after folding); a transpose by the identity
   permutation is x (a pure data movement).
 - `reshape(reshape(x, s1), s2)` -> `reshape(x, s2)` (row-major order is kept).
 - shape-only ops whose output has their input's shape are x: `reshape`, `expand_dims`
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...graphlib.dtypes import as_dtype
 from ..program import Attrs, Node, Program, ProgramError, Rewriter, Value
 from . import PassLog
 
@@ -84,6 +86,15 @@ class Matcher:
     def const(self, vid: int) -> np.ndarray | None:
         node = self.producer(vid, "const")
         return None if node is None else node.attrs["value"]
+
+    def constant(self, array: np.ndarray, origins) -> int:
+        """Emits a new `const` node holding `array` and returns its value id."""
+        array = np.array(array, copy=True)
+        array.setflags(write=False)
+        dtype = as_dtype(array.dtype)
+        node = self.rw.add("const", (), {"value": array, "dtype": dtype},
+                           [(dtype, array.shape)], origins)
+        return node.outputs[0].id
 
     def splat(self, vid: int, target: float, sign: int = 0) -> bool:
         """`vid` is a constant with every element equal to `target` (for a zero, `sign`
@@ -174,12 +185,8 @@ def _cast_chain(node: Node, m: Matcher):
 
 
 def _perm(node: Node, m: Matcher) -> list[int] | None:
-    if len(node.inputs) > 1:
-        value = m.const(node.inputs[1])
-        return None if value is None else [int(p) for p in value.reshape(-1)]
-    perm = node.attrs.get("perm")
-    rank = len(m.value(node.inputs[0]).shape)
-    return list(range(rank))[::-1] if perm is None else [int(p) % max(rank, 1) for p in perm]
+    value = m.const(node.inputs[1])
+    return None if value is None else [int(p) for p in value.reshape(-1)]
 
 
 def _transpose_identity(node: Node, m: Matcher):
@@ -189,14 +196,14 @@ def _transpose_identity(node: Node, m: Matcher):
 
 def _transpose_transpose(node: Node, m: Matcher):
     inner = m.producer(node.inputs[0], "transpose")
-    if inner is None or len(inner.inputs) != 1 or len(node.inputs) != 1:
-        return None  # perms given as tensors: left to folding and the identity rule
+    if inner is None:
+        return None
     p, q = _perm(inner, m), _perm(node, m)
     if p is None or q is None:
         return None
-    attrs = dict(node.attrs)
-    attrs["perm"] = [p[i] for i in q]
-    return Rewrite("transpose", (inner.inputs[0],), attrs, (inner,))
+    perm_dtype = m.value(node.inputs[1]).dtype.np
+    combined = m.constant(np.array([p[i] for i in q], perm_dtype), node.origins)
+    return Rewrite("transpose", (inner.inputs[0], combined), dict(node.attrs), (inner,))
 
 
 def _reshape_reshape(node: Node, m: Matcher):
