@@ -612,11 +612,10 @@ def _out_size(size, k, stride, dilation, mode, pads_explicit=(0, 0)):
         total = max((out - 1) * stride + eff - size, 0)
         return out, (total // 2, total - total // 2)
     before, after = pads_explicit if mode == "EXPLICIT" else (0, 0)
-    span = size + before + after - eff + stride
-    if span < 0:
-        raise ValueError(f"Computed output size would be negative: input {size}, window "
-                         f"{eff}, stride {stride}")
-    return span // stride, (before, after)
+    padded = size + before + after
+    if padded < eff:
+        raise ValueError(f"Negative dimension size caused by subtracting {eff} from {padded}")
+    return (padded - eff) // stride + 1, (before, after)
 
 
 def _geometry(in_hw, k_hw, strides, dilations, padding, explicit_paddings):
