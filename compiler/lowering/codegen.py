@@ -277,21 +277,40 @@ def _jit_line(parallel: bool, reassoc: bool = False) -> str:
             'error_model="numpy", nogil=True)')
 
 
+def literal(value, dtype: np.dtype) -> str:
+    """A scalar constant as typed source text (exact: floats print round-trip)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return repr(bool(value))
+    if dtype.kind == "f":
+        v = float(value)
+        text = "np.nan" if v != v else ("np.inf" if v == np.inf else
+                                        "-np.inf" if v == -np.inf else repr(v))
+        return f"{_np_name(dtype)}({text})"
+    return f"{_np_name(dtype)}({int(value)})"
+
+
 def elementwise_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
-                       spans: Sequence[Sequence[bool]], outputs: Sequence[int]) -> str:
+                       spans: Sequence[Sequence[bool]], outputs: Sequence[int],
+                       literals: dict[int, object] | None = None) -> str:
     """A module with `serial(*inputs, *outputs)` and `parallel(...)`: inputs are
     contiguous arrays of the coalesced rank (size 1 where broadcast), outputs of the
-    coalesced shape; `outputs` lists the steps written out."""
+    coalesced shape; `outputs` lists the steps written out. Inputs in `literals`
+    (index -> scalar value) are compiled in as constants and not passed."""
+    literals = literals or {}
     rank = len(spans[0]) if spans else 1
     n_in = len(input_dtypes)
     index = [f"i{d}" for d in range(rank)]
-    ins = [f"a{i}" for i in range(n_in)]
+    ins = [f"a{i}" for i in range(n_in) if i not in literals]
     outs = [f"o{k}" for k in range(len(outputs))]
     body_inputs = []
     loads = []
     for i, dt in enumerate(input_dtypes):
-        idx = ", ".join(index[d] if spans[i][d] else "0" for d in range(rank))
-        loads.append(f"x{i} = a{i}[{idx}]")
+        if i in literals:
+            loads.append(f"x{i} = {literal(literals[i], dt)}")
+        else:
+            idx = ", ".join(index[d] if spans[i][d] else "0" for d in range(rank))
+            loads.append(f"x{i} = a{i}[{idx}]")
         body_inputs.append((f"x{i}", dt))
     lines, names = emit_steps(steps, body_inputs)
     stores = [f"{outs[k]}[{', '.join(index)}] = {names[s]}" for k, s in enumerate(outputs)]

@@ -178,19 +178,31 @@ class CpuExecutable:
         if not node.inputs:
             spans = ()
         outputs = tuple(node.attrs["outputs"]) if node.op == "fused" else (0,)
+        literals = self._scalar_constants(node)
         source = codegen.elementwise_source(
             steps, [values[i].dtype.np for i in node.inputs], spans or [(True,) * len(dims)],
-            outputs)
+            outputs, literals)
         kernel = _Kernel("elementwise", source, int(np.prod(dims)))
         function = kernel.function
         outs = node.outputs
+        passed = [(k, view) for k, view in enumerate(in_views) if k not in literals]
 
         def run(args, ctx):
-            xs = [np.ascontiguousarray(a).reshape(view) for a, view in zip(args, in_views)]
+            xs = [np.ascontiguousarray(args[k]).reshape(view) for k, view in passed]
             results = [self._out(v) for v in outs]
             function(*xs, *[r.reshape(dims) for r in results])
             return results
         return run, f"elementwise[{len(steps)} ops, {len(dims)}-D, {kernel.variant}]", kernel
+
+    def _scalar_constants(self, node: Node) -> dict[int, object]:
+        """Inputs that are one-element constants, compiled into the kernel as literals."""
+        found = {}
+        for k, i in enumerate(node.inputs):
+            producer = self.program.producers.get(i)
+            if producer is not None and producer[0].op == "const" and \
+                    self.program.values[i].size == 1:
+                found[k] = np.asarray(producer[0].attrs["value"]).reshape(()).item()
+        return found
 
     def _reduction(self, node: Node):
         values = self.program.values
