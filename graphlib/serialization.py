@@ -754,6 +754,10 @@ class _Builder(tf_import.ImportContext):
     def const_self(self) -> np.ndarray:
         return self.node.value
 
+    @property
+    def node_op(self) -> str:
+        return self.node.proto.op
+
     # -- building -----------------------------------------------------------------------
     def tensor(self, name: str, index: int) -> Tensor:
         mapped = self.input_map.get(f"{name}:{index}")
