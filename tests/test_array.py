@@ -162,10 +162,21 @@ def test_reshape_to_dynamic_shape_of_known_tensor_is_static():
     assert constant_value(gj.shape(y)[1]) == 3
 
 
+def test_shapes_mixing_tensors_and_ints_keep_their_known_entries():
+    x = gj.placeholder(gj.float32, [None, 28, 28])
+    assert gj.reshape(x, [gj.shape(x)[0], 784]).shape.as_list() == [None, 784]
+    assert gj.reshape(x, [gj.shape(x)[0], -1]).shape.as_list() == [None, None]
+    assert gj.reshape(x, gj.concat([gj.shape(x)[:1], [28, 28, 1]], 0)).shape.as_list() == \
+        [None, 28, 28, 1]
+    assert gj.broadcast_to(3.0, gj.shape(x)).shape.as_list() == [None, 28, 28]
+    value = np.zeros((2, 28, 28), np.float32)
+    assert run(gj.reshape(x, [gj.shape(x)[0], 784]), {x: value}).shape == (2, 784)
+
+
 def test_unknown_dims_propagate():
     x = gj.placeholder(gj.float32, [None, 28, 28])
     assert gj.reshape(x, [-1, 784]).shape.as_list() == [None, 784]
-    assert gj.reshape(x, gj.shape(x)).shape.as_list() == [None, None, None]
+    assert gj.reshape(x, gj.shape(x)).shape.as_list() == [None, 28, 28]
     assert gj.transpose(x).shape.as_list() == [28, 28, None]
     assert gj.concat([x, x], 0).shape.as_list() == [None, 28, 28]
     assert gj.concat([x, x], 1).shape.as_list() == [None, 56, 28]
@@ -201,7 +212,7 @@ def test_unknown_rank_is_handled():
 def test_fill_and_zeros_from_partially_dynamic_shape():
     n = gj.placeholder(gj.int32, [])
     z = gj.zeros([n, 3])
-    assert z.shape.as_list() == [None, 3] or z.shape.as_list() == [None, None]
+    assert z.shape.as_list() == [None, 3]
     assert run(z, {n: 2}).shape == (2, 3)
     assert gj.ones([2000]).op.type == "fill"  # large constants are not embedded
     assert gj.zeros([2, 2], gj.bool).dtype == gj.bool

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import DType
-from ..graph import Tensor, flatten_nested, get_default_graph
+from ..graph import Tensor, constant_value, flatten_nested, get_default_graph
 from ..registry import OpDef, Spec, register
 from ..shapes import TensorShape
 from ._util import graph_of
@@ -102,6 +102,36 @@ def _shape_tensor(x: Tensor, out_type=dtypes.int32) -> Tensor:
     if x.shape.is_fully_defined():
         return constant(np.array(x.shape.as_list(), dtypes.as_dtype(out_type).np))
     return shape(x, out_type=out_type)
+
+
+def _partial_shape(t: Tensor) -> TensorShape:
+    """What is known of the shape that the 1-D int tensor `t` holds, entry by entry (as
+    TF's constant_value_as_shape): a packed list keeps its constant entries, `shape(x)`
+    gives x's static shape, and -1 (to be inferred) counts as unknown."""
+    value = constant_value(t)
+    if value is not None:
+        return TensorShape([None if int(d) == -1 else int(d) for d in value.reshape(-1)])
+    op = t.op
+    if op.type == "shape":
+        return op.inputs[0].shape
+    if op.type == "stack" and op.attrs["axis"] == 0:
+        entries = [constant_value(item) for item in op.inputs]
+        return TensorShape([None if e is None or e.ndim or int(e) == -1 else int(e)
+                            for e in entries])
+    if op.type == "concat" and all(i.shape.rank == 1 for i in op.inputs[:-1]) and \
+            constant_value(op.inputs[-1]) is not None:
+        result = TensorShape([])
+        for part in op.inputs[:-1]:
+            result = result.concatenate(_partial_shape(part))
+        return result
+    return TensorShape(None if t.shape.rank != 1 or t.shape[0] is None else [None] * t.shape[0])
+
+
+def _with_partial_shape(out: Tensor, shape_tensor: Tensor) -> Tensor:
+    known = _partial_shape(shape_tensor)
+    if known.rank == out.shape.rank:
+        out.set_shape(known)
+    return out
 
 
 def _same_dtype(specs, what: str) -> DType:
@@ -196,8 +226,9 @@ register(OpDef(
 def reshape(tensor, shape, name=None) -> Tensor:
     """`tf.reshape`: `shape` is a list (with at most one -1) or an int tensor."""
     x = convert_to_tensor(tensor)
-    return x.graph.create_op("reshape", [x, _index_tensor(shape)],
-                             name=name or "Reshape").outputs[0]
+    shape_t = _index_tensor(shape)
+    out = x.graph.create_op("reshape", [x, shape_t], name=name or "Reshape").outputs[0]
+    return _with_partial_shape(out, shape_t)
 
 
 # -- transpose and invert_permutation -----------------------------------------------------
@@ -1243,7 +1274,9 @@ register(OpDef(
 def fill(dims, value, name=None) -> Tensor:
     """`tf.fill`."""
     v = convert_to_tensor(value)
-    return v.graph.create_op("fill", [_index_tensor(dims), v], name=name or "Fill").outputs[0]
+    dims_t = _index_tensor(dims)
+    out = v.graph.create_op("fill", [dims_t, v], name=name or "Fill").outputs[0]
+    return _with_partial_shape(out, dims_t)
 
 
 def _static_dims(shape_) -> list[int] | None:
@@ -1382,8 +1415,9 @@ register(OpDef(
 def broadcast_to(input, shape, name=None) -> Tensor:
     """`tf.broadcast_to`."""
     x = convert_to_tensor(input)
-    return x.graph.create_op("broadcast_to", [x, _index_tensor(shape)],
-                             name=name or "BroadcastTo").outputs[0]
+    shape_t = _index_tensor(shape)
+    out = x.graph.create_op("broadcast_to", [x, shape_t], name=name or "BroadcastTo").outputs[0]
+    return _with_partial_shape(out, shape_t)
 
 
 def _reverse_axes(axes: list[int], rank: int) -> tuple:
