@@ -83,7 +83,7 @@ register(OpDef(
 register(OpDef(
     name="relu_grad", infer=_grad_infer("relu_grad"),
     reference=lambda g, x: np.where(x > 0, g, 0).astype(g.dtype),
-    gradient=lambda op, grad: [relu_grad(grad, op.inputs[1]), None],
+    gradient=lambda op, grad: [relu_grad(grad, op.inputs[1]), zeros_like(op.inputs[1])],
     kind="elementwise", scalar="where({1} > 0, {0}, 0)",
     doc="relu's backward: `gradients` where `features > 0`, else 0 (so relu'(0) = 0)."))
 
@@ -107,7 +107,7 @@ register(OpDef(
 register(OpDef(
     name="relu6_grad", infer=_grad_infer("relu6_grad"),
     reference=lambda g, x: np.where((x > 0) & (x < 6), g, 0).astype(g.dtype),
-    gradient=lambda op, grad: [relu6_grad(grad, op.inputs[1]), None],
+    gradient=lambda op, grad: [relu6_grad(grad, op.inputs[1]), zeros_like(op.inputs[1])],
     kind="elementwise", scalar="where(logical_and({1} > 0, {1} < 6), {0}, 0)",
     doc="relu6's backward: `gradients` where 0 < features < 6 (0 at both kinks, as TF)."))
 

@@ -173,6 +173,13 @@ def max_pool_grad_op(tf, op_type, x, g, k, s, padding):
     return builder(x, y, g, k, s, padding)
 
 
+def activation_grad_op(tf, op_type, builder, **inputs):
+    """graphjit's *_grad builder, or TensorFlow's raw op (same argument names)."""
+    if hasattr(tf, "raw_ops"):
+        return getattr(tf.raw_ops, op_type)(**inputs)
+    return getattr(tf.nn, builder)(**inputs)
+
+
 def avg_pool_grad_op(tf, shape, g, k, s, padding):
     if hasattr(tf, "raw_ops"):
         return tf.raw_ops.AvgPoolGrad(orig_input_shape=shape, grad=g, ksize=[1, k, k, 1],
@@ -203,6 +210,23 @@ CASES = [
          grad=False),
     Case("nn_relu_kinks", lambda tf, x: tf.nn.relu(x),
          [np.array([-1.0, 0.0, 2.0], np.float32)], lambda x: np.maximum(x, 0), grad=False),
+    Case("nn_relu_grad",
+         lambda tf, g, x: activation_grad_op(tf, "ReluGrad", "relu_grad", gradients=g,
+                                             features=x),
+         [f32(3, 4, seed=52), _X], lambda g, x: np.where(x > 0, g, 0)),
+    Case("nn_relu6_grad",
+         lambda tf, g, x: activation_grad_op(tf, "Relu6Grad", "relu6_grad", gradients=g,
+                                             features=x),
+         [f32(4, 5, seed=53), _X6], lambda g, x: np.where((x > 0) & (x < 6), g, 0)),
+    Case("nn_elu_grad",
+         lambda tf, g, y: activation_grad_op(tf, "EluGrad", "elu_grad", gradients=g,
+                                             outputs=y),
+         [f32(3, 4, seed=54), away_from(f32(3, 4, seed=55, low=-0.9), [0.0])],
+         lambda g, y: np.where(y < 0, g * (y + 1), g), grad2=True),
+    Case("nn_leaky_relu_grad",
+         lambda tf, g, x: activation_grad_op(tf, "LeakyReluGrad", "leaky_relu_grad",
+                                             gradients=g, features=x, alpha=0.3),
+         [f32(3, 4, seed=56), _X], lambda g, x: np.where(x > 0, g, 0.3 * g)),
     Case("nn_relu6", lambda tf, x: tf.nn.relu6(x), [_X6], lambda x: np.clip(x, 0, 6),
          grad2=True),
     Case("nn_elu", lambda tf, x: tf.nn.elu(x), [_X],
@@ -280,6 +304,11 @@ CASES = [
     Case("nn_conv2d_dilated", _conv(strides=1, padding="SAME", dilations=[1, 2, 2, 1]),
          [f32(1, 6, 6, 2, seed=38), f32(3, 2, 2, 2, seed=39)],
          lambda x, f: naive_conv2d(x, f, dilations=(2, 2)), rtol=1e-4, atol=1e-5),
+    Case("nn_conv2d_explicit_padding",
+         _conv(strides=[1, 2, 1, 1], padding=[[0, 0], [1, 2], [0, 1], [0, 0]]),
+         [f32(1, 5, 4, 2, seed=50), f32(3, 2, 2, 3, seed=51)],
+         lambda x, f: naive_conv2d(np.pad(x, ((0, 0), (1, 2), (0, 1), (0, 0))), f, (2, 1),
+                                   "VALID"), rtol=1e-4, atol=1e-5),
     Case("nn_conv2d_filters_kw",
          lambda tf, x, f: tf.nn.conv2d(x, filters=f, strides=[1, 1, 1, 1], padding="VALID"),
          [f32(1, 4, 4, 1, seed=40), f32(2, 2, 1, 1, seed=41)],
