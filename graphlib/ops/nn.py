@@ -17,8 +17,10 @@ Primitives (one OpDef each, beside its builder):
 Composites: `sigmoid_cross_entropy_with_logits` (TF's stable formula), `dropout`
 (uses random.random_uniform), and the `*_v2` / v1 aliases.
 
-May import: graphlib core modules and the sibling op modules (math, reduce, array, random,
-whose builders are looked up at call time because they are written in parallel).
+`sigmoid` and `tanh` are math.py's ops, re-exported under `tf.nn` as TF does.
+
+May import: graphlib core modules and the sibling op modules math, reduce, array and random
+(builders other than sigmoid/tanh are looked up at call time, through the module).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from . import math as math_ops
 from . import reduce as reduce_ops
 from ._util import normalize_axis, same
 from .core import constant, convert_to_tensor, sum_to_shape, zeros_like
+from .math import sigmoid, tanh  # re-exported as tf.nn.sigmoid / tf.nn.tanh
 
 # -- elementwise activations --------------------------------------------------------------
 
@@ -218,16 +221,6 @@ register(OpDef(
 def softplus(features, name=None) -> Tensor:
     """`tf.nn.softplus`: log(exp(features) + 1), computed stably."""
     return _unary("softplus", "Softplus", features, name)
-
-
-def sigmoid(x, name=None) -> Tensor:
-    """`tf.nn.sigmoid` (the op lives in math.py)."""
-    return math_ops.sigmoid(x, name=name)
-
-
-def tanh(x, name=None) -> Tensor:
-    """`tf.nn.tanh` (the op lives in math.py)."""
-    return math_ops.tanh(x, name=name)
 
 
 # -- softmax family -----------------------------------------------------------------------
