@@ -361,6 +361,7 @@ def test_variable_operators_read_the_variable():
     v = gj.Variable(np.array([1.0, -2.0], np.float32))
     exprs = [v + 1, 1 + v, v - v, 3 - v, v * 2, 2 * v, v / 2, 4 / v, v // 1, v % 1.5,
              v ** 2, 2 ** v, -v, abs(v), v < 0, 0 > v, v >= v]
+    exprs += [np.ones(2, np.float32) + v, np.float32(3) * v]
     reads = [op for op in gj.get_default_graph().get_operations()
              if op.type == "read_variable"]
     assert len(reads) > len(exprs)  # each use reads the variable afresh
@@ -369,7 +370,8 @@ def test_variable_operators_read_the_variable():
         values = sess.run(exprs)
     a = np.array([1.0, -2.0], np.float32)
     expected = [a + 1, 1 + a, a - a, 3 - a, a * 2, 2 * a, a / 2, 4 / a, a // 1, a % 1.5,
-                a ** 2, 2 ** a, -a, abs(a), a < 0, 0 > a, a >= a]
+                a ** 2, 2 ** a, -a, abs(a), a < 0, 0 > a, a >= a, 1 + a, 3 * a]
+    assert all(isinstance(e, gj.Tensor) for e in exprs)
     for got, want in zip(values, expected):
         np.testing.assert_allclose(got, want)
 

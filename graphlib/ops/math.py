@@ -947,6 +947,8 @@ OPERATORS = _operators()
 for _dunder, _method in OPERATORS.items():
     Tensor._override_operator(_dunder, _method)
     setattr(Variable, _dunder, _method)
+# So that `ndarray + variable` defers to Variable.__radd__ instead of looping elementwise.
+Variable.__array_priority__ = Tensor.__array_priority__
 
 
 __all__ = [
