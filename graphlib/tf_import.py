@@ -588,3 +588,18 @@ def _import_gather_v1(ctx):
         axis = constant(np.int32(0), name=ctx.name + "axis")
     return ctx.graph.create_op("gather", [*ctx.inputs, axis], {"batch_dims": 0},
                                name=ctx.name)
+
+
+def _import_random(rule: _Rule):
+    def build(ctx):
+        # graphjit's random ops key their stream by name; TF files name the node.
+        attrs = {gj_attr: _as_attr(ctx.attr(tf_attr, default))
+                 for gj_attr, tf_attr, default in rule.attrs}
+        attrs["key"] = ctx.name[:-1]
+        return ctx.graph.create_op(rule.gj, list(ctx.inputs), attrs, name=ctx.name)
+    return build
+
+
+for _rule in _RULES:
+    if _rule.gj.startswith("random_") or _rule.gj == "truncated_normal":
+        imports(_rule.tf)(_import_random(_rule))
