@@ -209,9 +209,10 @@ def _template_piece(item, tensors: list) -> str:
 
 
 def _stream_name(output_stream) -> str:
-    if output_stream is sys.stdout or output_stream == "stdout":
+    if output_stream in (sys.stdout, sys.__stdout__) or output_stream == "stdout":
         return "stdout"
-    if output_stream is sys.stderr or output_stream == "stderr":
+    if output_stream is None or output_stream in (sys.stderr, sys.__stderr__) or \
+            output_stream == "stderr":
         return "stderr"
     if isinstance(output_stream, str) and output_stream.startswith("file://"):
         return output_stream
@@ -219,10 +220,11 @@ def _stream_name(output_stream) -> str:
                      "sys.stderr or 'file://PATH'")
 
 
-def print(*inputs, output_stream=sys.stderr, summarize: int = 3, sep: str = " ",  # noqa: A001
+def print(*inputs, output_stream=None, summarize: int = 3, sep: str = " ",  # noqa: A001
           end: str = "\n", name: str | None = None) -> Operation:
     """`tf.print`: an op that prints `inputs` when it runs; in graph mode run it as a fetch
-    or a control dependency. Non-tensor inputs are printed with `str`."""
+    or a control dependency. Non-tensor inputs are printed with `str`. `output_stream`:
+    sys.stderr (the default, also None), sys.stdout, or "file://PATH"."""
     tensors: list[Tensor] = []
     template = sep.replace("{", "{{").replace("}", "}}").join(
         _template_piece(item, tensors) for item in inputs)
