@@ -16,6 +16,7 @@ ignores because their names start with "_":
   _graphjit_collections   JSON [[collection, position, kind], ...] of this node's items
   _graphjit_variable      JSON: the ops that make up the Variable whose handle this is
   _graphjit_external      JSON: where a large constant's bytes live outside the message
+  _graphjit_output_shapes static shapes sharpened by set_shape beyond the op's own rule
 
 Import validates the whole GraphDef first (versions, names, inputs, cycles, op types,
 tensor bytes) and builds it into a scratch Graph before touching the target graph, so a
@@ -75,6 +76,7 @@ A_SYNTHETIC = "_graphjit_synthetic"
 A_COLLECTIONS = "_graphjit_collections"
 A_VARIABLE = "_graphjit_variable"
 A_EXTERNAL = "_graphjit_external"
+A_SHAPES = "_graphjit_output_shapes"
 
 _TF_DEBUG_INFO_FIELD = 5  # GraphDef.debug_info: TensorFlow writes it, graphjit skips it
 
@@ -500,7 +502,27 @@ def _export_op(op: Operation, ctx: _ExportContext, external: _ExternalSink | Non
             node.attr["value"].tensor.ClearField("tensor_content")
             node.attr[A_EXTERNAL].s = json.dumps(ref).encode()
     node.input.extend("^" + c.name for c in op.control_inputs)
+    refined = _refined_shapes(op)
+    if refined is not None:
+        shapes = node.attr[A_SHAPES].list
+        shapes.SetInParent()
+        for shape in refined:
+            shape_to_proto(shape, shapes.shape.add())
     return node
+
+
+def _refined_shapes(op: Operation) -> list | None:
+    """The output shapes when set_shape made them sharper than the op's own rule says
+    (re-inference on import would lose that), else None."""
+    try:
+        inferred = registry.infer_outputs(registry.get(op.type),
+                                          [t.spec() for t in op.inputs], op.attrs)
+    except (ValueError, TypeError):
+        inferred = None
+    shapes = [t.shape for t in op.outputs]
+    if inferred is not None and [s.shape for s in inferred] == shapes:
+        return None
+    return shapes
 
 
 _MISSING = object()
@@ -802,6 +824,9 @@ class _Builder(tf_import.ImportContext):
             if node.gj_type is not None:
                 op = graph.create_op(node.gj_type, self.inputs, self._graphjit_attrs(node),
                                      name=exact)
+                if A_SHAPES in proto.attr:
+                    for t, shape in zip(op.outputs, proto.attr[A_SHAPES].list.shape):
+                        t.set_shape(shape_from_proto(shape))
             else:
                 with graph.name_scope(exact):
                     result = tf_import.importer(proto.op)(self)
