@@ -31,15 +31,25 @@ _MAX_FRAMES = 12
 _FOLD_AT_BUILD_LIMIT = 4096  # elements: build-time constant values stay cheap
 
 
+_IS_INTERNAL: dict[str, bool] = {}
+
+
+def _is_internal(filename: str) -> bool:
+    known = _IS_INTERNAL.get(filename)
+    if known is None:
+        real = os.path.realpath(filename) if not filename.startswith("<") else filename
+        known = _IS_INTERNAL[filename] = real.startswith(_PACKAGE_ROOTS)
+    return known
+
+
 def _user_frames() -> tuple:
     """The caller's stack outside graphjit, outermost first, as (file, line, function)."""
     frames = []
     frame = sys._getframe(2)
     while frame is not None and len(frames) < _MAX_FRAMES:
-        filename = frame.f_code.co_filename
-        real = os.path.realpath(filename) if not filename.startswith("<") else filename
-        if not real.startswith(_PACKAGE_ROOTS):
-            frames.append((filename, frame.f_lineno, frame.f_code.co_name))
+        code = frame.f_code
+        if not _is_internal(code.co_filename):
+            frames.append((code.co_filename, frame.f_lineno, code.co_name))
         frame = frame.f_back
     return tuple(reversed(frames))
 

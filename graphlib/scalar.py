@@ -18,7 +18,7 @@ def _floordiv(x, y):
     if np.result_type(x, y).kind in "iu":
         return np.floor_divide(x, y, where=y != 0, out=np.zeros(np.broadcast(x, y).shape,
                                                                   np.result_type(x, y)))
-    return np.floor_divide(x, y)
+    return np.floor(np.true_divide(x, y))  # TF's FloorDiv, not NumPy's divmod quotient
 
 
 def _floormod(x, y):

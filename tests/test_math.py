@@ -52,9 +52,6 @@ def _elementwise_instances() -> dict:
 
 
 INSTANCES = _elementwise_instances()
-# scalar.py's floordiv is NumPy's divmod quotient; TF (and the reference) use floor(x / y).
-# Tracked by test_floordiv_scalar_matches_tf_on_float_edges.
-KNOWN_SCALAR_GAPS = {("floordiv", "float32"), ("floordiv", "float64")}
 _SPECIAL_FLOATS = np.array([NAN, INF, -INF, 0.0, -0.0, 0.5, -1.5, 2.5, 1e30, -1e-30])
 
 
@@ -100,8 +97,6 @@ def test_scalar_expression_matches_reference(op_type):
     signatures = list(_accepted_signatures(opdef, specs, attrs))
     assert signatures, f"{op_type}: infer accepts no dtype at all"
     for in_dtypes, trial_attrs, out_dtype in signatures:
-        if (op_type, in_dtypes[0].name) in KNOWN_SCALAR_GAPS:
-            continue
         for trial in range(8):
             arrays, expected = None, None
             # Integer inputs that the reference rejects (negative powers) retry positive.
@@ -142,8 +137,6 @@ def test_every_math_elementwise_op_has_a_scalar_expression_and_an_instance():
             assert name in INSTANCES, f"{name}: no op case builds it"
 
 
-@pytest.mark.xfail(strict=True, reason="graphlib/scalar.py's floordiv uses NumPy's "
-                   "floor_divide for floats; TF computes floor(x / y) (requested change)")
 def test_floordiv_scalar_matches_tf_on_float_edges():
     x = np.array([1, -5, 0.3], np.float32)
     y = np.array([0.1, INF, 0.1], np.float32)
