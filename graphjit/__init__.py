@@ -1,20 +1,15 @@
 """graphjit: TF1-style graphs, compiled to Numba kernels. `import graphjit as tf`.
 
-The facade re-exports the public API of graphjit.graphlib (graphs, ops, gradients) and
-graphjit.runtime (Session), and holds the `nn`, `train`, `losses`, `errors` namespaces.
+The facade re-exports the public API of graphjit.graphlib (graphs, ops, gradients,
+serialization) and graphjit.runtime (Session), and holds TF's sub-namespaces (`nn`, `train`,
+`losses`, `math`, `errors`, `io`, ...).
 """
 
+import types as _types
+
 from .graphlib import errors
-from .graphlib.dtypes import (
-    DType,
-    as_dtype,
-    bool_ as bool,  # noqa: A004
-    float32,
-    float64,
-    int32,
-    int64,
-    resource,
-)
+from .graphlib.dtypes import DType, as_dtype, bool_ as bool, float32, float64, int32, int64
+from .graphlib.dtypes import resource
 from .graphlib.gradients import gradients
 from .graphlib.graph import (
     Graph,
@@ -26,19 +21,20 @@ from .graphlib.graph import (
     name_scope,
     reset_default_graph,
 )
-from .graphlib.ops.array import *  # noqa: F403
-from .graphlib.ops.core import *  # noqa: F403
-from .graphlib.ops.core import tuple_ as tuple  # noqa: A004
-from .graphlib.ops.linalg import *  # noqa: F403
-from .graphlib.ops.math import *  # noqa: F403
-from .graphlib.ops.random import *  # noqa: F403
-from .graphlib.ops.reduce import *  # noqa: F403
-from .graphlib.ops.state import *  # noqa: F403
+from .graphlib.ops.array import *
+from .graphlib.ops.core import *
+from .graphlib.ops.core import tuple_ as tuple
+from .graphlib.ops.linalg import *
+from .graphlib.ops.math import *
+from .graphlib.ops.random import *
+from .graphlib.ops.reduce import *
+from .graphlib.ops.state import *
+from .graphlib.serialization import import_graph_def
 from .graphlib.shapes import TensorShape
 from .runtime import InteractiveSession, Session
-from . import losses, nn, train  # noqa: E402
+from . import bitwise, graph_util, io, losses, math, nn, train
 
-float = float32  # noqa: A001
+float = float32
 double = float64
 OpError = errors.OpError
 
@@ -46,7 +42,12 @@ __version__ = "0.1.0"
 
 
 def get_collection(key, scope=None):
+    """`tf.get_collection` on the default graph."""
     return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
 
 
 def add_to_collection(name, value):
@@ -69,3 +70,13 @@ def disable_v2_behavior():
 
 def executing_eagerly() -> bool:
     return False
+
+
+def device(name):
+    """`tf.device`: accepted; placement is chosen by `Session(device=...)`."""
+    return get_default_graph().device(name)
+
+
+# `tf.compat.v1.X` spells the same API as `tf.X` here.
+compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))
+compat.v1.__dict__.update({k: v for k, v in globals().items() if not k.startswith("_")})

@@ -30,6 +30,14 @@ from .graphlib.graph import GraphKeys, Operation, Tensor, get_default_graph
 from .graphlib.ops import math as _math
 from .graphlib.ops.core import convert_to_tensor, group, tuple_
 from .graphlib.ops.state import Variable
+from .graphlib.serialization import write_graph
+from .runtime.checkpoint import (
+    Saver,
+    checkpoint_exists,
+    get_checkpoint_state,
+    latest_checkpoint,
+    list_variables,
+)
 
 _VALID_DTYPES = (dtypes.float32, dtypes.float64)
 
@@ -462,4 +470,6 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
            "RMSPropOptimizer", "get_global_step", "create_global_step",
-           "get_or_create_global_step", "global_step", "exponential_decay"]
+           "get_or_create_global_step", "global_step", "exponential_decay", "Saver",
+           "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists", "list_variables",
+           "write_graph"]

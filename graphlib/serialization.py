@@ -907,16 +907,9 @@ class _Builder(tf_import.ImportContext):
         def element(name):
             return self.graph.as_graph_element(self._mapped_name(name))
 
-        variable = Variable.__new__(Variable)
-        variable._graph = self.graph
-        variable._handle = handle_op.outputs[0]
-        variable._dtype = handle_op.attrs["dtype"]
-        variable._shape = handle_op.attrs["shape"]
-        variable._initializer_op = element(info["initializer"])
-        variable._graph_element = element(info["snapshot"])
-        variable._initial_value = element(info["initial_value"])
-        variable._trainable = bool(info["trainable"])
-        return variable
+        return Variable._from_graph(handle_op.outputs[0], element(info["initializer"]),
+                                    element(info["snapshot"]), element(info["initial_value"]),
+                                    bool(info["trainable"]))
 
     def _mapped_name(self, name: str) -> str:
         op_name, sep, index = name.partition(":")

@@ -106,6 +106,21 @@ class Variable:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         graph.add_to_collections(collections, self)
 
+    @classmethod
+    def _from_graph(cls, handle: Tensor, initializer, snapshot: Tensor, initial_value: Tensor,
+                    trainable: bool) -> Variable:
+        """A Variable over ops that already exist (an imported graph); adds no ops."""
+        variable = cls.__new__(cls)
+        variable._graph = handle.graph
+        variable._handle = handle
+        variable._dtype = handle.op.attrs["dtype"]
+        variable._shape = handle.op.attrs["shape"]
+        variable._initializer_op = initializer
+        variable._graph_element = snapshot
+        variable._initial_value = initial_value
+        variable._trainable = trainable
+        return variable
+
     def _read(self, name="ReadVariableOp") -> Tensor:
         return self._graph.create_op(
             "read_variable", [self._handle], {"dtype": self._dtype, "shape": self._shape},

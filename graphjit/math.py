@@ -1,0 +1,9 @@
+"""`gj.math`: TF's `tf.math` namespace (the same builders as the top level)."""
+
+from .graphlib.ops.math import *  # noqa: F403
+from .graphlib.ops.math import __all__ as _math_all
+from .graphlib.ops.nn import softplus
+from .graphlib.ops.reduce import *  # noqa: F403
+from .graphlib.ops.reduce import __all__ as _reduce_all
+
+__all__ = [*_math_all, *_reduce_all, "softplus"]
