@@ -10,7 +10,7 @@ import types as _types
 from .graphlib import errors
 from .graphlib.dtypes import DType, as_dtype, bool_ as bool, float32, float64, int32, int64
 from .graphlib.dtypes import resource
-from .graphlib.gradients import gradients
+from .graphlib.gradients import explain_no_gradient, gradients
 from .graphlib.graph import (
     Graph,
     GraphKeys,
@@ -24,6 +24,7 @@ from .graphlib.graph import (
 from .graphlib.ops.array import *
 from .graphlib.ops.core import *
 from .graphlib.ops.core import tuple_ as tuple
+from .graphlib.ops.debug import Print, check_numerics, print
 from .graphlib.ops.linalg import *
 from .graphlib.ops.math import *
 from .graphlib.ops.random import *
@@ -32,7 +33,8 @@ from .graphlib.ops.state import *
 from .graphlib.serialization import import_graph_def
 from .graphlib.shapes import TensorShape
 from .runtime import InteractiveSession, Session
-from . import bitwise, graph_util, io, losses, math, nn, train
+from . import bitwise, debugging, graph_util, io, losses, math, nn, summary, train, viz
+from .debugging import add_check_numerics_ops, verify_tensor_all_finite
 
 float = float32
 double = float64

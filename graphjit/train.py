@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .graphlib import dtypes
-from .graphlib.gradients import gradients
+from .graphlib.gradients import explain_no_gradient, gradients
 from .graphlib.graph import GraphKeys, Operation, Tensor, get_default_graph
 from .graphlib.ops import math as _math
 from .graphlib.ops.core import convert_to_tensor, group, tuple_
@@ -93,10 +93,11 @@ class Optimizer:
             aggregation_method=aggregation_method,
             colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
         if not any(g is not None for g, _ in grads_and_vars):
+            reasons = "\n".join(explain_no_gradient(loss, v) for _, v in grads_and_vars)
             raise ValueError(
                 "No gradients provided for any variable, check your graph for ops that do not "
                 "support gradients, between variables "
-                f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.")
+                f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.\n{reasons}")
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
 
     def compute_gradients(self, loss, var_list=None, gate_gradients=GATE_OP,

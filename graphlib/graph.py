@@ -37,8 +37,11 @@ _IS_INTERNAL: dict[str, bool] = {}
 def _is_internal(filename: str) -> bool:
     known = _IS_INTERNAL.get(filename)
     if known is None:
-        real = os.path.realpath(filename) if not filename.startswith("<") else filename
-        known = _IS_INTERNAL[filename] = real.startswith(_PACKAGE_ROOTS)
+        if filename.startswith("<"):
+            known = filename.startswith("<frozen ")  # runpy, importlib: not user code
+        else:
+            known = os.path.realpath(filename).startswith(_PACKAGE_ROOTS)
+        _IS_INTERNAL[filename] = known
     return known
 
 
