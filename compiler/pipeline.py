@@ -7,8 +7,11 @@
 2. simplify_algebra: local rules drop identities and no-op shape changes, which exposes
    duplicates (`identity(x) * 2` and `x * 2` become the same expression);
 3. eliminate_common_subexpressions: merge those duplicates;
-4. eliminate_dead_nodes: last, to drop what the others made unreachable (folded inputs,
-   replaced nodes, unused variable reads).
+4. eliminate_dead_nodes: to drop what the others made unreachable (folded inputs,
+   replaced nodes, unused variable reads);
+5. fuse_elementwise: groups elementwise chains (and a reduction with its producers) into
+   "fused" kernel nodes, on the final set of nodes;
+6. plan_memory: last, since its result carries the buffer plan (liveness-based reuse).
 
 `optimize(program)` runs them and returns the program with one `PassRecord` per pass:
 node counts before/after, time, the pass's `PassLog` (what it folded, merged, removed or
@@ -31,6 +34,8 @@ from .passes import PassLog
 from .passes.eliminate_common_subexpressions import eliminate_common_subexpressions
 from .passes.eliminate_dead_nodes import eliminate_dead_nodes
 from .passes.fold_constants import fold_constants
+from .passes.fuse_elementwise import fuse_elementwise
+from .passes.plan_memory import plan_memory
 from .passes.simplify_algebra import simplify_algebra
 from .passes.verify import verify as verify_program
 from .program import Program
@@ -45,13 +50,18 @@ class Options:
 
 PassFn = Callable[[Program, PassLog, Options], Program]
 
-PASSES: tuple[tuple[str, PassFn], ...] = (
+GRAPH_PASSES: tuple[tuple[str, PassFn], ...] = (
     ("fold_constants", lambda p, log, o: fold_constants(p, log)),
     ("simplify_algebra", lambda p, log, o: simplify_algebra(p, log, fast_math=o.fast_math)),
     ("eliminate_common_subexpressions",
      lambda p, log, o: eliminate_common_subexpressions(p, log)),
     ("eliminate_dead_nodes", lambda p, log, o: eliminate_dead_nodes(p, log)),
 )
+KERNEL_PASSES: tuple[tuple[str, PassFn], ...] = (
+    ("fuse_elementwise", lambda p, log, o: fuse_elementwise(p, log)),
+    ("plan_memory", lambda p, log, o: plan_memory(p, log)),
+)
+PASSES = GRAPH_PASSES + KERNEL_PASSES
 
 
 @dataclass

@@ -195,7 +195,7 @@ class Node:
 
     @property
     def pure(self) -> bool:
-        return is_pure(self.opdef)
+        return self.op == "fused" or is_pure(self.opdef)
 
     @property
     def effects(self) -> bool:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import graphjit as gj
 from graphjit.compiler import build_program, optimize
+from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.compiler.lowering import codegen
 from graphjit.compiler.lowering.cpu import lower_cpu
 from graphjit.compiler.passes.fuse_elementwise import fuse_elementwise
@@ -21,7 +22,8 @@ def compiled_run(fetches, feeds: dict, fuse: bool = True):
     """Values of `fetches` through build -> optimize -> (fuse, plan) -> lower_cpu."""
     fed = list(feeds)
     values = [np.asarray(feeds[t]) for t in fed]
-    program, _ = optimize(build_program(fetches, [], fed, [v.shape for v in values]))
+    program, _ = optimize(build_program(fetches, [], fed, [v.shape for v in values]),
+                          passes=GRAPH_PASSES)
     if fuse:
         program = plan_memory(fuse_elementwise(program))
     executable = lower_cpu(program)

@@ -6,6 +6,7 @@ import numpy as np
 
 import graphjit as gj
 from graphjit.compiler import build_program, optimize
+from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.compiler.passes import PassLog
 from graphjit.compiler.passes.fuse_elementwise import fuse_elementwise
 from graphjit.compiler.passes.plan_memory import plan_memory
@@ -15,7 +16,8 @@ from tests.test_codegen import compiled_run, interpreted_run
 
 def _program(fetches, feeds):
     fed = list(feeds)
-    program, _ = optimize(build_program(fetches, [], fed, [np.shape(feeds[t]) for t in fed]))
+    program, _ = optimize(build_program(fetches, [], fed, [np.shape(feeds[t]) for t in fed]),
+                          passes=GRAPH_PASSES)
     return program
 
 
