@@ -33,6 +33,7 @@ from .graphlib.ops.state import *
 from .graphlib.serialization import import_graph_def
 from .graphlib.shapes import TensorShape
 from .runtime import InteractiveSession, Session
+from .compiler import compile
 from . import bitwise, debugging, graph_util, io, losses, math, nn, summary, train, viz
 from .debugging import add_check_numerics_ops, verify_tensor_all_finite
 

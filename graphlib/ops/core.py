@@ -313,14 +313,14 @@ def _broadcast_like_infer(value, like):
 register(OpDef(
     name="sum_to_shape", infer=_sum_to_shape_infer, reference=sum_to_shape_reference,
     gradient=lambda op, grad: [broadcast_like(grad, op.inputs[0]), None],
-    kind="reduction",
+    kind="reduction", attrs={"shape_only_inputs": (1,)},
     doc="Reduces a broadcast gradient back to the shape of its second input."))
 
 register(OpDef(
     name="broadcast_like", infer=_broadcast_like_infer,
     reference=lambda value, like: np.broadcast_to(value, like.shape).copy(),
     gradient=lambda op, grad: [sum_to_shape(grad, op.inputs[0]), None],
-    kind="elementwise", scalar="{0}",
+    kind="elementwise", scalar="{0}", attrs={"shape_only_inputs": (1,)},
     doc="Broadcasts the first input to the shape of the second (whose values are unused)."))
 
 

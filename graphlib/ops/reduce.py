@@ -346,7 +346,7 @@ register(OpDef(
     reference=_broadcast_reduced_reference,
     gradient=lambda op, grad: [reduce_sum(grad, op.attrs["axes"],
                                           keepdims=op.attrs["keepdims"]), None],
-    kind="opaque",
+    kind="opaque", attrs={"shape_only_inputs": (1,)},
     doc="Broadcasts the result of a reduction over `axes` (with `keepdims`) back to the "
         "shape of the second input (whose values are unused); the adjoint of reduce_sum."))
 
