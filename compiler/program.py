@@ -325,21 +325,10 @@ class Program:
 
 
 def evaluate(node: Node, arrays: Sequence, context=None) -> tuple:
-    """Runs `node`'s reference kernel (the interpreter's path) and returns its outputs,
-    each converted to the node's output dtype. Raises whatever the kernel raises."""
-    opdef = registry.get(node.op)
-    with np.errstate(all="ignore"):
-        outs = registry.run_reference(opdef, arrays, node.attrs, context)
-    results = []
-    for v, out in zip(node.outputs, outs):
-        if v.dtype.np is None:  # a resource handle passes through unchanged
-            results.append(out)
-            continue
-        array = np.asarray(out)
-        if array.dtype != v.dtype.np:
-            array = array.astype(v.dtype.np)
-        results.append(array)
-    return tuple(results)
+    """Runs `node`'s reference kernel (the interpreter's path) and returns its outputs in
+    the node's output dtypes; a failure is an OpError naming the node's user op."""
+    return registry.run_checked(node.opdef, arrays, node.attrs, context,
+                                [v.dtype for v in node.outputs], node.origin)
 
 
 class Rewriter:

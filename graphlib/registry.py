@@ -127,9 +127,38 @@ def run_reference(opdef: OpDef, arrays: Sequence[np.ndarray], attrs: Mapping, co
     return (out,)
 
 
+def run_checked(opdef: OpDef, arrays: Sequence, attrs: Mapping, context, output_dtypes,
+                op) -> tuple:
+    """Runs a reference kernel as every executor does: outputs converted to the declared
+    dtypes, and failures turned into OpErrors that name `op` (the user's Operation)."""
+    from . import errors
+
+    try:
+        with np.errstate(all="ignore"):
+            outs = run_reference(opdef, arrays, attrs, context)
+    except errors.OpError as e:
+        if e.op is None:
+            raise type(e)(e.node_def, op, e.message) from None
+        raise
+    except (LookupError, ValueError, TypeError, ZeroDivisionError, OverflowError) as e:
+        raise errors.InvalidArgumentError(None, op, f"{opdef.name} failed: {e}") from e
+    except MemoryError as e:
+        raise errors.ResourceExhaustedError(None, op, f"{opdef.name}: out of memory") from e
+    results = []
+    for dtype, out in zip(output_dtypes, outs):
+        if dtype.np is None:  # a resource handle passes through unchanged
+            results.append(out)
+            continue
+        array = np.asarray(out)
+        if array.dtype != dtype.np:
+            array = array.astype(dtype.np)
+        results.append(array)
+    return tuple(results)
+
+
 def spec(dtype: DType, shape) -> Spec:
     return Spec(dtype, shape)
 
 
 __all__ = ["OpDef", "Spec", "register", "get", "all_ops", "infer_outputs", "run_reference",
-           "spec", "TensorShape"]
+           "run_checked", "spec", "TensorShape"]

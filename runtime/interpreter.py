@@ -28,35 +28,12 @@ def _shape_text(t: Tensor) -> str:
 
 def run_op(op: Operation, inputs: Sequence[np.ndarray], ctx: RunContext | None) -> tuple:
     """Runs one op's reference kernel, turning failures into OpErrors that name the op."""
-    opdef = registry.get(op.type)
-    try:
-        with np.errstate(all="ignore"):
-            outs = registry.run_reference(opdef, inputs, op.attrs, ctx)
-    except errors.OpError as e:
-        if e.op is None:
-            raise type(e)(e.node_def, op, e.message) from None
-        raise
-    except LookupError as e:
-        if op.type == "placeholder":
-            raise errors.InvalidArgumentError(
-                None, op, f"You must feed a value for placeholder tensor '{op.name}' with "
-                f"dtype {_dtype_name(op.outputs[0])} and shape "
-                f"{_shape_text(op.outputs[0])}") from None
-        raise errors.InvalidArgumentError(None, op, f"{op.type}: {e}") from e
-    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError) as e:
-        raise errors.InvalidArgumentError(None, op, f"{op.type} failed: {e}") from e
-    except MemoryError as e:
-        raise errors.ResourceExhaustedError(None, op, f"{op.type}: out of memory") from e
-    results = []
-    for t, value in zip(op._outputs, outs):
-        if t.dtype.np is None:  # a resource handle passes through as it is
-            results.append(value)
-            continue
-        array = np.asarray(value)
-        if array.dtype != t.dtype.np:
-            array = array.astype(t.dtype.np)
-        results.append(array)
-    return tuple(results)
+    if op.type == "placeholder":
+        raise errors.InvalidArgumentError(
+            None, op, f"You must feed a value for placeholder tensor '{op.name}' with dtype "
+            f"{_dtype_name(op.outputs[0])} and shape {_shape_text(op.outputs[0])}")
+    return registry.run_checked(registry.get(op.type), inputs, op.attrs, ctx,
+                                [t.dtype for t in op._outputs], op)
 
 
 class InterpretedPlan:

@@ -15,25 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...graphlib import errors
-from ..program import Node, Program, evaluate
+from ...graphlib import registry
+from ..program import Node, Program
 
 
 def run_node(node: Node, arrays: Sequence, ctx) -> tuple:
     """Runs one node's kernel, turning failures into OpErrors that name its user op."""
-    origin = node.origin
-    try:
-        return evaluate(node, arrays, ctx)
-    except errors.OpError as e:
-        if e.op is None:
-            raise type(e)(e.node_def, origin, e.message) from None
-        raise
-    except LookupError as e:
-        raise errors.InvalidArgumentError(None, origin, f"{node.op}: {e}") from e
-    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError) as e:
-        raise errors.InvalidArgumentError(None, origin, f"{node.op} failed: {e}") from e
-    except MemoryError as e:
-        raise errors.ResourceExhaustedError(None, origin, f"{node.op}: out of memory") from e
+    return registry.run_checked(node.opdef, arrays, node.attrs, ctx,
+                                [v.dtype for v in node.outputs], node.origin)
 
 
 class ReferenceExecutable:
