@@ -2,8 +2,8 @@
 
 For one workload at one size, `run_workload`:
 
-1. opens every column (graphjit interpreted and compiled, and with `peers` the peers
-   that import) and runs its first step from the same initial state; the time of opening
+1. opens every column (graphjit interpreted and compiled, and those of `peers` that
+   import) and runs its first step from the same initial state; the time of opening
    plus that first step is the column's warm-up (plan building, compilation, JIT tracing),
    reported and never mixed into the timings;
 2. compares each column's first-step outputs and state with the interpreted executor's
@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,7 +135,7 @@ def _calls_per_sample(runner: Runner, min_sample_s: float) -> int:
     return max(1, min(100_000, math.ceil(min_sample_s / max(once, 1e-7))))
 
 
-def run_workload(workload: Workload, size: str, repeat: int, peers: bool = False,
+def run_workload(workload: Workload, size: str, repeat: int, peers: Sequence[str] = (),
                  min_sample_s: float = 0.02,
                  columns: dict[str, Callable[[Instance], Runner]] | None = None
                  ) -> WorkloadResult:
@@ -150,12 +150,13 @@ def run_workload(workload: Workload, size: str, repeat: int, peers: bool = False
             executor: (lambda i, e=executor: graphjit_runner(i, e))
             for executor in EXECUTORS}).items()}
     unavailable: dict[str, str] = {}
-    if peers:
-        for peer in PEERS:
-            if peer in inst.peers:
-                factories[peer] = inst.peers[peer]
-            else:
-                unavailable[peer] = "no implementation for this workload"
+    for peer in peers:
+        if peer not in PEERS:
+            raise ValueError(f"unknown peer {peer!r}: choose from {', '.join(PEERS)}")
+        if peer in inst.peers:
+            factories[peer] = inst.peers[peer]
+        else:
+            unavailable[peer] = "no implementation for this workload"
     runners: dict[str, Runner] = {}
     warmups: dict[str, float] = {}
     diffs: dict[str, float] = {}

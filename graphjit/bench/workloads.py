@@ -2,7 +2,7 @@
 by hand in NumPy and in the peers (TensorFlow 1 graph mode, JAX `jit`, numexpr).
 
 A `Workload` is a name, a one-line title, what limits its speed, a size table
-(small/medium/large -> keyword arguments) and a `build(**params)` that returns an
+(tiny/small/medium/large -> keyword arguments) and a `build(**params)` that returns an
 `Instance`: the graph, what one step fetches, the feeds, the state (variables) that the
 agreement check compares after the first step, the bytes a step must move and the FLOPs it
 must compute (compulsory traffic and arithmetic, a lower bound: GB/s and GFLOP/s are
@@ -33,7 +33,7 @@ import numpy as np
 
 import graphjit as gj
 
-SIZES = ("small", "medium", "large")
+SIZES = ("tiny", "small", "medium", "large")  # tiny: smoke tests, seconds in all
 PEERS = ("numpy", "tf1", "jax", "numexpr")
 
 
@@ -616,30 +616,32 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
     Workload("w1", "y = tanh(x*a + b) * sigmoid(x) - exp(-x*x), float32",
              "memory bandwidth once the transcendentals vectorize; transcendental "
              "throughput otherwise",
-             {"small": {"n": 1_000_000}, "medium": {"n": 10_000_000},
+             {"tiny": {"n": 10_000}, "small": {"n": 1_000_000}, "medium": {"n": 10_000_000},
               "large": {"n": 30_000_000}}, _w1),
     Workload("softmax", "nn.softmax over rows, float32",
              "memory bandwidth (two passes at best) and exp throughput",
-             {"small": {"rows": 1024, "cols": 1024}, "medium": {"rows": 4096, "cols": 1024},
-              "large": {"rows": 16384, "cols": 1024}}, _softmax),
+             {"tiny": {"rows": 64, "cols": 256}, "small": {"rows": 1024, "cols": 1024},
+              "medium": {"rows": 4096, "cols": 1024}, "large": {"rows": 16384, "cols": 1024}},
+             _softmax),
     Workload("layernorm", "layer norm from reduce_mean, square, rsqrt, *gamma + beta",
              "memory bandwidth (two passes at best)",
-             {"small": {"rows": 1024, "cols": 1024}, "medium": {"rows": 4096, "cols": 1024},
-              "large": {"rows": 16384, "cols": 1024}}, _layer_norm),
+             {"tiny": {"rows": 64, "cols": 256}, "small": {"rows": 1024, "cols": 1024},
+              "medium": {"rows": 4096, "cols": 1024}, "large": {"rows": 16384, "cols": 1024}},
+             _layer_norm),
     Workload("mlp_forward", "MLP 784-512-512-10 forward, ReLU, softmax",
              "BLAS (3 GEMMs); dispatch at small batches",
-             {"small": {"batch": 64}, "medium": {"batch": 256}, "large": {"batch": 1024}},
-             _mlp_forward),
+             {"tiny": {"batch": 8}, "small": {"batch": 64}, "medium": {"batch": 256},
+              "large": {"batch": 1024}}, _mlp_forward),
     Workload("mlp_train", "MLP 784-512-512-10 SGD step, sparse softmax cross-entropy",
              "BLAS (8 GEMMs); the 6 parameter updates at small batches",
-             {"small": {"batch": 64}, "medium": {"batch": 256}, "large": {"batch": 1024}},
-             _mlp_train),
+             {"tiny": {"batch": 8}, "small": {"batch": 64}, "medium": {"batch": 256},
+              "large": {"batch": 1024}}, _mlp_train),
     Workload("cnn_train", "CNN step: conv2d 3x3x16 SAME + ReLU + max_pool 2x2 + dense 10",
              "convolution and its filter gradient (im2col GEMM or direct loops), pooling "
              "gradient scatter",
-             {"small": {"batch": 16}, "medium": {"batch": 64}, "large": {"batch": 256}},
-             _cnn_train),
+             {"tiny": {"batch": 2}, "small": {"batch": 16}, "medium": {"batch": 64},
+              "large": {"batch": 256}}, _cnn_train),
     Workload("dispatch", "z = x + y on 4 float32, fed: per-Session.run overhead",
              "per-call overhead (feed checks, plan lookup), not arithmetic",
-             {"small": {"n": 4}, "medium": {"n": 4}, "large": {"n": 4}}, _dispatch),
+             {size: {"n": 4} for size in SIZES}, _dispatch),
 )}

@@ -29,8 +29,8 @@ from ..bench.runner import BenchMismatch, run_workload, select
 from ..bench.workloads import PEERS, SIZES, WORKLOADS
 
 _UNSET_MARK = "GRAPHJIT_BENCH_UNSET"   # set in the re-executed process: what was removed
-_REPEAT = {"small": 5, "medium": 7, "large": 9}
-_MIN_SAMPLE_S = {"small": 0.02, "medium": 0.05, "large": 0.1}
+_REPEAT = {"tiny": 2, "small": 5, "medium": 7, "large": 9}
+_MIN_SAMPLE_S = {"tiny": 0.002, "small": 0.02, "medium": 0.05, "large": 0.1}
 
 
 def add_parser(subparsers) -> None:
@@ -43,11 +43,12 @@ def add_parser(subparsers) -> None:
                     "GB/s and GFLOP/s; and the cold/warm compile latency measured in "
                     f"fresh processes. Workloads: {names}.")
     p.add_argument("--size", choices=SIZES, default="small",
-                   help="problem sizes (default: small, about a minute on 2 cores)")
+                   help="problem sizes (default: small, about a minute on 2 cores; tiny is a "
+                        "smoke test of a few seconds)")
     p.add_argument("--workloads", metavar="A,B",
                    help="comma-separated subset of the workloads (default: all)")
     p.add_argument("--repeat", type=int, metavar="N",
-                   help="timed samples per column (default: 5 small, 7 medium, 9 large)")
+                   help="timed samples per column (default: 2 tiny, 5 small, 7 medium, 9 large)")
     p.add_argument("--peers", action="store_true",
                    help=f"add columns for the peers that import: {', '.join(PEERS)}")
     p.add_argument("--json", metavar="FILE", help="write every figure and the machine's "
@@ -137,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         params = ", ".join(f"{k}={v:,}" for k, v in WORKLOADS[name].sizes[args.size].items())
         print(f"[{i}/{len(workloads)}] {name} ({params}) ...", flush=True)
         try:
-            result = run_workload(WORKLOADS[name], args.size, repeat, peers=args.peers,
+            result = run_workload(WORKLOADS[name], args.size, repeat,
+                                  peers=PEERS if args.peers else (),
                                   min_sample_s=_MIN_SAMPLE_S[args.size])
         except BenchMismatch as e:
             print(f"graphjit bench: error: results disagree, nothing was timed: {e}",
