@@ -1,0 +1,229 @@
+"""CUDA device functions for the scalar-language names, one per `fastmath.IMPLEMENTATIONS`
+entry, under the same names.
+
+codegen.emit_steps writes calls such as `fm.exp_f32(x)` (names from
+`fastmath.implementation`); a CUDA kernel module imports this module as `fm`, so the same
+emitted expression text runs on the GPU. Here the functions call CUDA's libdevice through
+`math` (`math.exp` of a float32 is `__nv_expf`, within 2 ulp), which is what a GPU does
+fast: the CPU module's polynomial tricks exist only to make LLVM vectorize. Semantics
+follow the CPU functions (NaN handling of maximum/minimum/sign, TF floor division and
+NumPy's floor modulo, integer power by squaring, x // 0 == 0 for integers).
+
+Under `NUMBA_ENABLE_CUDASIM=1` these are plain Python functions on NumPy scalars; the
+kernel casts every result to its dtype, as on the device.
+
+May import: math, numpy, numba.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pathlib
+
+import numpy as np
+from numba import cuda
+
+_device = cuda.jit(device=True, inline=True)
+
+_F32 = np.float32
+_F64 = np.float64
+
+
+@_device
+def exp_f32(x):
+    return math.exp(x)
+
+
+@_device
+def exp_f64(x):
+    return math.exp(x)
+
+
+@_device
+def log_f32(x):
+    return math.log(x) if x > 0 else (_F32(-np.inf) if x == 0 else _F32(np.nan))
+
+
+@_device
+def log_f64(x):
+    return math.log(x) if x > 0 else (-np.inf if x == 0 else np.nan)
+
+
+@_device
+def log1p_f32(x):
+    return math.log1p(x) if x > -1 else (_F32(-np.inf) if x == -1 else _F32(np.nan))
+
+
+@_device
+def log1p_f64(x):
+    return math.log1p(x) if x > -1 else (-np.inf if x == -1 else np.nan)
+
+
+@_device
+def expm1_f32(x):
+    return math.expm1(x)
+
+
+@_device
+def expm1_f64(x):
+    return math.expm1(x)
+
+
+@_device
+def tanh_f32(x):
+    return math.tanh(x)
+
+
+@_device
+def tanh_f64(x):
+    return math.tanh(x)
+
+
+@_device
+def sigmoid_f32(x):
+    return _F32(1.0) / (_F32(1.0) + _F32(math.exp(-x)))
+
+
+@_device
+def sigmoid_f64(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@_device
+def softplus_f32(x):
+    r = max(x, _F32(0.0)) + _F32(math.log1p(_F32(math.exp(-abs(x)))))
+    return x if x != x else r
+
+
+@_device
+def softplus_f64(x):
+    r = max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return x if x != x else r
+
+
+@_device
+def sqrt_any(x):
+    return math.sqrt(x) if x >= 0 else (x if x != x else x * np.nan)
+
+
+@_device
+def sin_any(x):
+    return math.sin(x)
+
+
+@_device
+def cos_any(x):
+    return math.cos(x)
+
+
+_INTEGRAL = 4503599627370496.0  # 2**52: every float at least this large is an integer
+
+
+@_device
+def floor_any(x):
+    # math.floor returns an int64: only called where the result fits
+    return _F64(math.floor(x)) if abs(x) < _INTEGRAL else x
+
+
+@_device
+def ceil_any(x):
+    return _F64(math.ceil(x)) if abs(x) < _INTEGRAL else x
+
+
+@_device
+def rint_any(x):
+    """Round half to even, as NumPy's rint (Python's round on floats does the same)."""
+    if not abs(x) < _INTEGRAL:
+        return x
+    f = _F64(math.floor(x))
+    d = x - f
+    if d > 0.5 or (d == 0.5 and f % 2 != 0):
+        f += 1
+    return f
+
+
+@_device
+def pow_float(x, y):
+    return x ** y
+
+
+@_device
+def pow_int(x, y):
+    if y < 0:
+        return 1 if x == 1 else ((1 if y % 2 == 0 else -1) if x == -1 else 0)
+    result = x - x + 1
+    base = x
+    while y:
+        if y & 1:
+            result *= base
+        base *= base
+        y >>= 1
+    return result
+
+
+@_device
+def sign_float(x):
+    r = _F64(x > 0) - _F64(x < 0)
+    return x if x != x else r
+
+
+@_device
+def sign_int(x):
+    return (1 if x > 0 else 0) - (1 if x < 0 else 0)
+
+
+@_device
+def maximum_float(x, y):
+    return x if (x >= y or x != x) else y
+
+
+@_device
+def minimum_float(x, y):
+    return x if (x <= y or x != x) else y
+
+
+@_device
+def maximum_int(x, y):
+    return x if x >= y else y
+
+
+@_device
+def minimum_int(x, y):
+    return x if x <= y else y
+
+
+@_device
+def floordiv_int(x, y):
+    if y == 0:
+        return x - x
+    return x // y
+
+
+@_device
+def floormod_int(x, y):
+    if y == 0:
+        return x - x
+    return x - (x // y) * y
+
+
+@_device
+def floordiv_float(a, b):
+    q = a / b
+    return _F64(math.floor(q)) if abs(q) < _INTEGRAL else q
+
+
+@_device
+def floormod_float(a, b):
+    if b == 0.0 or a - a != 0:  # NumPy: NaN (Python's fmod would raise)
+        return math.nan
+    mod = math.fmod(a, b)
+    if mod != 0.0:
+        if (b < 0.0) != (mod < 0.0):
+            mod += b
+        return mod
+    return math.copysign(0.0, b)
+
+
+SOURCE_HASH = hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest()[:16]
+"""Generated CUDA kernels embed this, so editing this file changes their cache key."""

@@ -1,0 +1,155 @@
+"""The CUDA backend under Numba's simulator: every kernel family and a training loop,
+compared with the interpreted executor, plus device residency and error paths.
+
+Run by tests/test_cuda_sim.py in a child process with NUMBA_ENABLE_CUDASIM=1 (the
+variable must be set before numba is imported); collected directly, it skips unless
+the simulator is on.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 (run through tests/test_cuda_sim.py)",
+                allow_module_level=True)
+
+import graphjit as gj  # noqa: E402
+from graphjit.compiler.lowering import cuda  # noqa: E402
+from tests.cuda_cases import CASES, mlp_training  # noqa: E402
+
+
+def _run(case, **session):
+    graph = gj.Graph()
+    with graph.as_default():
+        fetches, feeds = case.build(gj)
+    with gj.Session(graph=graph, **session) as sess:
+        return sess.run(fetches, feeds), graph, fetches, feeds
+
+
+def test_the_simulator_is_on_and_launches_are_checked():
+    assert cuda.SIMULATOR and cuda.CHECK_SIGNATURES
+    assert cuda.CONFIG.threads * cuda.CONFIG.max_blocks < 100  # a few small blocks
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_cuda_matches_interpreted(case):
+    expected, *_ = _run(case, executor="interpreted")
+    actual, graph, fetches, feeds = _run(case, device="cuda")
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        a, e = np.asarray(a), np.asarray(e)
+        assert a.dtype == e.dtype and a.shape == e.shape, (case.name, k, a.dtype, e.dtype)
+        if e.dtype.kind in "biu":
+            np.testing.assert_array_equal(a, e, err_msg=f"{case.name} fetch {k}")
+        else:
+            np.testing.assert_allclose(a, e, rtol=case.rtol, atol=case.atol,
+                                       err_msg=f"{case.name} fetch {k}")
+
+
+def test_every_case_runs_mostly_on_the_device():
+    """Host fallbacks are explicit: only the ops listed here may run on the host."""
+    allowed = {"cumsum", "var_handle"}
+    for case in CASES:
+        graph = gj.Graph()
+        with graph.as_default():
+            fetches, feeds = case.build(gj)
+            plan = gj.compile(fetches, feeds, device="cuda")
+        hosts = {node.op for node, _ in plan.executable.fallbacks()}
+        assert hosts <= allowed | {"fused"}, (case.name, hosts)
+        text = str(plan)
+        if hosts:
+            assert "host fallback (" in text and "host fallbacks" in text
+
+
+def test_fused_elementwise_is_one_kernel_with_a_grid_stride_loop():
+    graph = gj.Graph()
+    with graph.as_default():
+        fetches, feeds = CASES[0].build(gj)
+        plan = gj.compile(fetches, feeds, device="cuda")
+    kernels = plan.executable.kernels()
+    assert len(kernels) == 1 and kernels[0].family == "elementwise"
+    assert "cuda.gridsize(1)" in kernels[0].source and "fm.tanh_f32" in kernels[0].source
+    assert "elementwise[" in plan.executable.describe()
+
+
+def test_training_matches_interpreted_and_stays_on_the_device():
+    results = {}
+    for mode in ("interpreted", "cuda"):
+        graph = gj.Graph()
+        with graph.as_default():
+            loss, train, feeds, variables = mlp_training(gj)
+            init = gj.global_variables_initializer()
+        session = {"executor": "interpreted"} if mode == "interpreted" else {"device": "cuda"}
+        with gj.Session(graph=graph, **session) as sess:
+            sess.run(init)
+            losses = [sess.run([loss, train], feeds)[0] for _ in range(3)]
+            if mode == "cuda":
+                plan = list(sess._plans.values())[-1]
+                transfers = plan.executable.last_transfers
+                fed = sum(np.asarray(v).nbytes for v in feeds.values())
+                # third step: the two feeds go up once, only the loss comes back
+                assert transfers == {"h2d": fed, "d2h": 4}, transfers
+                assert not plan.executable.fallbacks() or {
+                    n.op for n, _ in plan.executable.fallbacks()} == {"var_handle"}
+            results[mode] = losses, sess.run(variables)
+    (l_ref, v_ref), (l_gpu, v_gpu) = results["interpreted"], results["cuda"]
+    np.testing.assert_allclose(l_gpu, l_ref, rtol=1e-5, atol=1e-6)
+    assert l_gpu[-1] < l_gpu[0]
+    for a, b in zip(v_gpu, v_ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_failed_run_commits_nothing_and_names_the_op():
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.arange(4, dtype=np.float32), name="v")
+        idx = gj.placeholder(gj.int32, [2])
+        picked = gj.gather(v, idx)
+        update = v.assign_add(gj.ones([4]) * 2.0)
+        with gj.control_dependencies([update]):
+            out = picked * 1.0
+        init = gj.global_variables_initializer()
+    with gj.Session(graph=graph, device="cuda") as sess:
+        sess.run(init)
+        sess.run(out, {idx: [0, 3]})
+        np.testing.assert_array_equal(sess.run(v), [2, 3, 4, 5])
+        with pytest.raises(gj.errors.InvalidArgumentError, match="GatherV2|gather"):
+            sess.run(out, {idx: [0, 9]})
+        np.testing.assert_array_equal(sess.run(v), [2, 3, 4, 5])  # the update was dropped
+        # the store holds true values even for device-written variables after a failure
+        store_value = sess._store.values["v"]
+        np.testing.assert_array_equal(store_value, [2, 3, 4, 5])
+
+
+def test_uninitialized_variable_and_reloaded_values():
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.ones(3, np.float32), name="v")
+        doubled = v * 2.0
+        bump = v.assign_add([1.0, 1.0, 1.0])
+    with gj.Session(graph=graph, device="cuda") as sess:
+        with pytest.raises(gj.errors.FailedPreconditionError):
+            sess.run(doubled)
+        sess.run(v.initializer)
+        sess.run(bump)
+        np.testing.assert_array_equal(sess.run(doubled), [4, 4, 4])
+        v.load(np.array([5, 6, 7], np.float32), sess)  # a host write replaces the device copy
+        np.testing.assert_array_equal(sess.run(doubled), [10, 12, 14])
+        sess.run(bump)
+        np.testing.assert_array_equal(sess.run(v), [6, 7, 8])
+
+
+def test_random_ops_fall_back_to_the_host_and_are_listed():
+    graph = gj.Graph()
+    with graph.as_default():
+        r = gj.random_uniform([3, 4], seed=1) * 2.0
+        plan = gj.compile(r, device="cuda")
+    text = plan.executable.describe()
+    assert "host fallback (stateful or random" in text and "random_uniform" in text
+    with gj.Session(graph=graph, device="cuda") as sess:
+        value = sess.run(r)
+    assert value.shape == (3, 4) and value.dtype == np.float32
+    assert 0 <= value.min() and value.max() < 2
