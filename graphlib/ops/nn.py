@@ -1140,7 +1140,49 @@ def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="
                    name or "AvgPoolGrad")
 
 
+# -- composites: built from other ops, as TF builds them -----------------------------------
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """`tf.nn.moments`: (mean, variance) over `axes`; variance uses a stopped mean as TF."""
+    from .core import stop_gradient
+
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    x = convert_to_tensor(x)
+    with x.graph.name_scope(name or "moments"):
+        y = math_ops.cast(x, dtypes.float32) if x.dtype.is_integer else x
+        mean = reduce_ops.reduce_mean(y, axes, keepdims=True, name="mean")
+        variance = reduce_ops.reduce_mean(
+            math_ops.squared_difference(y, stop_gradient(mean)), axes, keepdims=True,
+            name="variance")
+        if not keep:
+            mean = array_ops.squeeze(mean, axes)
+            variance = array_ops.squeeze(variance, axes)
+    return mean, variance
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """`tf.nn.batch_normalization`: (x - mean) * scale / sqrt(variance + eps) + offset."""
+    x = convert_to_tensor(x)
+    with x.graph.name_scope(name or "batchnorm"):
+        inv = math_ops.rsqrt(variance + variance_epsilon)
+        if scale is not None:
+            inv = inv * scale
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return x * math_ops.cast(inv, x.dtype) + math_ops.cast(shift, x.dtype)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """`tf.nn.l2_normalize`: x / sqrt(max(sum(x**2, axis), epsilon))."""
+    x = convert_to_tensor(x)
+    axis = dim if axis is None else axis
+    with x.graph.name_scope(name or "l2_normalize"):
+        square_sum = reduce_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
+        return x * math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
+
+
 __all__ = [
+    "moments", "batch_normalization", "l2_normalize",
     "relu", "relu6", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "bias_add", "l2_loss", "dropout", "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",

@@ -3,7 +3,7 @@ loops over output pixels, written independently of the vectorized references."""
 
 import numpy as np
 
-from tests.opcases import Case, f32, f64, i32, rng
+from tests.opcases import Case, f32, f64, i32, pos32, rng
 
 # -- naive NumPy expectations -------------------------------------------------------------
 
@@ -358,4 +358,23 @@ CASES = [
          lambda tf, dy: avg_pool_grad_op(tf, [2, 6, 5, 3], dy, 3, 2, "SAME"),
          [f32(2, 3, 3, 3, seed=49)],
          lambda dy: naive_avg_pool_grad((2, 6, 5, 3), dy, 3, 2, "SAME")),
+]
+
+
+def _moments_expect(x):
+    return [x.mean(0), x.var(0)]
+
+
+CASES += [
+    Case("moments", lambda tf, x: list(tf.nn.moments(x, [0])), [f32(5, 3)], _moments_expect,
+         rtol=1e-5, atol=1e-5),
+    Case("moments_keepdims", lambda tf, x: list(tf.nn.moments(x, [0, 1], keepdims=True)),
+         [f32(4, 3)], lambda x: [x.mean(keepdims=True), x.var(keepdims=True)], rtol=1e-5),
+    Case("batch_normalization",
+         lambda tf, x, m, v, o, s: tf.nn.batch_normalization(x, m, v, o, s, 1e-3),
+         [f32(4, 3), f32(3, seed=1), pos32(3, seed=2), f32(3, seed=3), f32(3, seed=4)],
+         lambda x, m, v, o, s: (x - m) * s / np.sqrt(v + 1e-3) + o, rtol=1e-4, atol=1e-5),
+    Case("l2_normalize", lambda tf, x: tf.nn.l2_normalize(x, axis=1), [f32(3, 4)],
+         lambda x: x / np.sqrt(np.maximum((x * x).sum(1, keepdims=True), 1e-12)),
+         rtol=1e-5),
 ]
