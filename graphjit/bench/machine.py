@@ -4,9 +4,13 @@
 printed above the table. BLAS comes from threadpoolctl when it is importable (library,
 version, architecture it picked, threading layer, threads), else from
 `numpy.show_config(mode="dicts")`. The environment variables that change thread counts or
-BLAS kernels are recorded as set or unset; `BLAS_OVERRIDES` are the ones the bench
-command removes from its own process (NOTES.md: they may be set here and slow NumPy's
-BLAS).
+BLAS kernels are recorded as set or unset.
+
+`prepare_environment`: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (`BLAS_OVERRIDES`) may be
+set on this machine and slow NumPy's BLAS (NOTES.md). OpenBLAS reads them when NumPy
+loads it, which `import graphjit` has already done, so a benchmark that is its own
+process re-executes itself (same interpreter and arguments, `sys.orig_argv`) without
+them, and the new process says so; an in-process call (a test) leaves them and says that.
 
 May import: numpy, numba, llvmlite, the standard library; threadpoolctl and the peers'
 packages only to read versions of what is already importable.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 import os
 import platform
 import sys
@@ -23,6 +28,7 @@ import sys
 import numpy as np
 
 BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_UNSET_MARK = "GRAPHJIT_BENCH_UNSET"   # in the re-executed process: what was removed
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OMP_PROC_BIND",
                     "MALLOC_MMAP_THRESHOLD_", "GRAPHJIT_CACHE_DIR", *BLAS_OVERRIDES)
@@ -146,3 +152,28 @@ def summary_lines(d: dict) -> list[str]:
     lines.append("thread/BLAS environment: " + (", ".join(shown) if shown else
                                                 "no OPENBLAS_/OMP_/MKL_/NUMBA_ settings"))
     return lines
+
+
+def prepare_environment(keep: bool, own_process: bool) -> tuple[dict[str, str], str | None]:
+    """Re-executes this process without BLAS_OVERRIDES when they are set, `keep` is false
+    and the benchmark is `own_process`; returns (the variables removed, a line saying
+    what happened, or None when there was nothing to do)."""
+    if _UNSET_MARK in os.environ:
+        removed = json.loads(os.environ[_UNSET_MARK])
+        listed = ", ".join(f"{k}={v}" for k, v in removed.items())
+        return removed, (f"note: unset {listed} for this benchmark process only (they slow "
+                         "NumPy's BLAS on this machine); your shell keeps them")
+    present = {k: os.environ[k] for k in BLAS_OVERRIDES if k in os.environ}
+    if not present:
+        return {}, None
+    listed = ", ".join(f"{k}={v}" for k, v in present.items())
+    if keep:
+        return {}, f"note: {listed} kept (--keep-blas-env)"
+    if not own_process:
+        return {}, f"note: {listed} left as set (benchmark called in-process)"
+    env = {k: v for k, v in os.environ.items() if k not in present}
+    env[_UNSET_MARK] = json.dumps(present)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    raise AssertionError("unreachable: execve returns only by raising")

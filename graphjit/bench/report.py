@@ -42,7 +42,7 @@ def progress_line(r: WorkloadResult) -> str:
     gbs, gflops = r.rate("compiled")
     peers = "".join(f", {p} {seconds(r.timings[p].median)}" for p in PEERS
                     if p in r.timings)
-    return (f"      interpreted {seconds(interpreted.median)}, compiled "
+    return (f"      {r.label}: interpreted {seconds(interpreted.median)}, compiled "
             f"{seconds(compiled.median)} "
             f"-> {r.speedup:.1f}x; warm-up {seconds(compiled.warmup_s)}; "
             f"{_rate(gbs)} GB/s, {_rate(gflops)} GFLOP/s{peers}")

@@ -137,14 +137,15 @@ def _calls_per_sample(runner: Runner, min_sample_s: float) -> int:
 
 def run_workload(workload: Workload, size: str, repeat: int, peers: Sequence[str] = (),
                  min_sample_s: float = 0.02,
-                 columns: dict[str, Callable[[Instance], Runner]] | None = None
-                 ) -> WorkloadResult:
+                 columns: dict[str, Callable[[Instance], Runner]] | None = None,
+                 params: dict | None = None) -> WorkloadResult:
     """Checks agreement, then times every column; see the module docstring.
 
-    `columns` replaces the graphjit executors' runner factories (name -> factory of the
-    instance), e.g. to plant a wrong column in a test.
+    `params` builds the workload at those keyword arguments instead of at `size` (which
+    then only labels the result). `columns` replaces the graphjit executors' runner
+    factories (name -> factory of the instance), e.g. to plant a wrong column in a test.
     """
-    inst = workload.instance(size)
+    inst = workload.instance(size) if params is None else workload.build(**params)
     factories: dict[str, Callable[[], Runner]] = {
         name: (lambda make=make: make(inst)) for name, make in (columns or {
             executor: (lambda i, e=executor: graphjit_runner(i, e))

@@ -2,12 +2,9 @@
 peers as extra columns, a results table, `--json` and `--plot`.
 
 The workloads, measurement and output live in graphjit/bench/; this module parses the
-options, prepares the process and prints. Preparing the process: OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE may be set on this machine and slow NumPy's BLAS (NOTES.md), and they
-are read when NumPy loads OpenBLAS, which `import graphjit` has already done. So when the
-bench command is the program being run and one of them is set, it re-executes itself
-(same interpreter and arguments) without them, and the new process says so; an
-in-process call (a test) leaves them and says that too. `--keep-blas-env` keeps them.
+options, prepares the process (`machine.prepare_environment`: re-executes itself without
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when it is the program being run, unless
+`--keep-blas-env`) and prints.
 
 Exit codes: 0 done; 1 a result disagreed (BenchMismatch), a compile probe failed or an
 output could not be written; 2 bad usage.
@@ -28,7 +25,6 @@ from ..bench.probe import measure_compile
 from ..bench.runner import BenchMismatch, run_workload, select
 from ..bench.workloads import PEERS, SIZES, WORKLOADS
 
-_UNSET_MARK = "GRAPHJIT_BENCH_UNSET"   # set in the re-executed process: what was removed
 _REPEAT = {"tiny": 2, "small": 5, "medium": 7, "large": 9}
 _MIN_SAMPLE_S = {"tiny": 0.002, "small": 0.02, "medium": 0.05, "large": 0.1}
 
@@ -73,30 +69,6 @@ def _is_program() -> bool:
             or os.path.basename(sys.argv[0]) == "graphjit")
 
 
-def _prepare_environment(keep: bool) -> tuple[dict[str, str], str | None]:
-    """Re-executes without the BLAS overrides when needed (see the module docstring);
-    returns (the variables removed, a line saying what happened or None)."""
-    if _UNSET_MARK in os.environ:
-        removed = json.loads(os.environ[_UNSET_MARK])
-        listed = ", ".join(f"{k}={v}" for k, v in removed.items())
-        return removed, (f"note: unset {listed} for this benchmark process only (they slow "
-                         "NumPy's BLAS on this machine); your shell keeps them")
-    present = {k: os.environ[k] for k in machine.BLAS_OVERRIDES if k in os.environ}
-    if not present:
-        return {}, None
-    listed = ", ".join(f"{k}={v}" for k, v in present.items())
-    if keep:
-        return {}, f"note: {listed} kept (--keep-blas-env)"
-    if not _is_program():
-        return {}, f"note: {listed} left as set (bench called in-process)"
-    env = {k: v for k, v in os.environ.items() if k not in present}
-    env[_UNSET_MARK] = json.dumps(present)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
-    raise AssertionError("unreachable: execve returns only by raising")
-
-
 def _list() -> int:
     for w in WORKLOADS.values():
         sizes = "; ".join(f"{s}: " + ", ".join(f"{k}={v}" for k, v in w.sizes[s].items())
@@ -109,7 +81,7 @@ def _list() -> int:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
-    removed, env_note = _prepare_environment(args.keep_blas_env)
+    removed, env_note = machine.prepare_environment(args.keep_blas_env, _is_program())
     names = select(args.workloads)
     repeat = args.repeat if args.repeat is not None else _REPEAT[args.size]
     if repeat < 1:
