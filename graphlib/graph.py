@@ -108,14 +108,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other) -> bool:
-        return self is other
-
-    def __ne__(self, other) -> bool:
-        return self is not other
+    # Equality and hashing stay object identity (TF1 graph mode), at C speed.
 
     def __bool__(self):
         raise TypeError("Using a graphjit Tensor as a Python bool is not allowed in graph "
@@ -204,12 +197,6 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"<gj.Operation '{self._name}' type={self._type}>"
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other) -> bool:
-        return self is other
 
 
 class Graph:

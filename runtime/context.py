@@ -25,12 +25,13 @@ class VariableStore:
 class RunContext:
     """Reads through to the store; writes go to `pending` and are committed on success."""
 
-    __slots__ = ("store", "pending", "committed")
+    __slots__ = ("store", "pending", "committed", "exposed")
 
     def __init__(self, store: VariableStore):
         self.store = store
         self.pending: dict[str, np.ndarray] = {}
         self.committed = store.values
+        self.exposed: set[int] = set()  # ids of stored arrays handed out: fetches copy them
 
     def variable_handle(self, name: str) -> str:
         return name
@@ -45,6 +46,7 @@ class RunContext:
                 "variable has been deleted or was never initialized (Error while reading "
                 f"resource variable {name}): run its initializer (e.g. "
                 "global_variables_initializer()) first.")
+        self.exposed.add(id(value))
         return value
 
     def assign_variable(self, name: str, value: np.ndarray, update=None) -> np.ndarray:
@@ -64,6 +66,7 @@ class RunContext:
                     None, None, f"Trying to assign a value of shape {new.shape} to variable "
                     f"{name} of shape {current.shape}")
         self.pending[name] = new
+        self.exposed.add(id(new))
         return new
 
     def random_generator(self, key: str, seed) -> np.random.Generator:

@@ -134,7 +134,9 @@ def _convert_feed(tensor: Tensor, value) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise TypeError(f"Cannot feed value {value!r} to tensor {tensor.name} of dtype "
                         f"{tensor.dtype.name}: {e}") from None
-    if not tensor.shape.is_compatible_with(array.shape):
+    dims = tensor.shape.as_tuple()
+    if dims is not None and (len(dims) != array.ndim or any(
+            d is not None and d != n for d, n in zip(dims, array.shape))):
         raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
                          f"{tensor.name!r}, which has shape {tensor.shape!s}")
     return array
@@ -198,14 +200,14 @@ class Session:
                                  e) from e
         ctx.commit()
         results = dict(zip(fetch_tensors, values))
-        stored = {id(v) for v in self._store.values.values()} if self._store.values else ()
+        shared = ctx.exposed.union(map(id, feed_values))  # never hand out a stored array
         out = []
         for leaf in mapper.leaves:
             if isinstance(leaf, Operation):
                 out.append(None)
                 continue
             value = results[leaf]
-            if id(value) in stored or id(value) in map(id, feed_values):
+            if id(value) in shared:
                 value = value.copy()
             out.append(value[()] if value.ndim == 0 else value)
         return mapper.rebuild(out)
@@ -221,7 +223,7 @@ class Session:
 
     def _plan_for(self, fetches, targets, fed, feed_values):
         key = (tuple(fetches), tuple(targets), tuple(fed),
-               tuple((v.shape, v.dtype.str) for v in feed_values))
+               tuple((v.shape, v.dtype) for v in feed_values))
         with self._plan_lock:
             plan = self._plans.get(key)
             if plan is not None:
