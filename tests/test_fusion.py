@@ -6,10 +6,10 @@ import numpy as np
 
 import graphjit as gj
 from graphjit.compiler import build_program, optimize
-from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.compiler.passes import PassLog
 from graphjit.compiler.passes.fuse_elementwise import fuse_elementwise
 from graphjit.compiler.passes.plan_memory import plan_memory
+from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.runtime.context import RunContext, VariableStore
 from tests.test_codegen import compiled_run, interpreted_run
 
@@ -44,19 +44,47 @@ def test_w1_chain_fuses_into_one_kernel_with_provenance():
     assert "fused: %" in log.lines[0] and "9 ops" in log.lines[0]
 
 
-def test_reduction_fuses_with_private_producers_only():
+def test_reductions_fuse_with_private_producers_only():
     x = gj.placeholder(gj.float32, [4, 6], name="x")
     e = gj.exp(x - 1.0)
-    total = gj.reduce_sum(e * e, axis=1)
-    fused = fuse_elementwise(_program([total], {x: np.zeros((4, 6), np.float32)}))
+    # Over leading axes: an elementwise body feeding one reduction.
+    column = gj.reduce_sum(e * e, axis=0)
+    fused = fuse_elementwise(_program([column], {x: np.zeros((4, 6), np.float32)}))
     assert _ops(fused) == ["const", "fused"]
     assert fused.nodes[-1].attrs["kind"] == "reduction"
     assert fused.nodes[-1].attrs["combiner"] == "sum"
     # When the producer chain is also fetched, the reduction stays separate.
-    fused = fuse_elementwise(_program([total, e], {x: np.zeros((4, 6), np.float32)}))
+    fused = fuse_elementwise(_program([column, e], {x: np.zeros((4, 6), np.float32)}))
     assert _ops(fused) == ["const", "fused", "reduce_sum"]
     assert fused.nodes[1].attrs["kind"] == "elementwise"
     assert len(fused.nodes[1].outputs) == 2  # e (fetched) and e * e (reduced)
+
+
+def test_row_reductions_fuse_producers_and_consumers_into_one_rows_kernel():
+    x = gj.placeholder(gj.float32, [8, 16], name="x")
+    gamma = gj.placeholder(gj.float32, [16], name="gamma")
+    mean = gj.reduce_mean(x, axis=-1, keepdims=True)
+    centered = x - mean
+    var = gj.reduce_mean(gj.square(centered), axis=-1, keepdims=True)
+    y = centered * gj.rsqrt(var + 1e-5) * gamma
+    rowsum = gj.reduce_sum(gj.exp(x), axis=1)  # not keepdims: an output of its group only
+    feeds = {x: np.zeros((8, 16), np.float32), gamma: np.zeros(16, np.float32)}
+    fused = fuse_elementwise(_program([y, rowsum], feeds))
+    kinds = [n.attrs["kind"] for n in fused.nodes if n.op == "fused"]
+    assert kinds == ["rows", "rows"]
+    norm = [n for n in fused.nodes if n.op == "fused"][0]
+    assert [b[0] for b in norm.attrs["body"]] == [
+        "reduce_mean", "subtract", "square", "reduce_mean", "add", "rsqrt", "multiply",
+        "multiply"]
+    assert norm.attrs["member_shapes"][0] == (8, 1) and norm.attrs["member_shapes"][1] == (8, 16)
+    rng = np.random.default_rng(3)
+    values = {x: rng.normal(size=(8, 16)).astype(np.float32),
+              gamma: rng.normal(size=16).astype(np.float32)}
+    executable, out = compiled_run([y, rowsum], values)
+    expected = interpreted_run([y, rowsum], values)
+    assert executable.describe().count("rows[") == 2
+    for a, b in zip(out, expected):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 
 
 def test_groups_close_when_read_outside_and_shapes_must_match():
@@ -64,7 +92,7 @@ def test_groups_close_when_read_outside_and_shapes_must_match():
     b = gj.placeholder(gj.float32, [4], name="b")
     nb = gj.exp(b)                     # a [4] chain: not fused into the [3, 4] group
     h = gj.nn.relu(x + nb)
-    m = gj.reduce_max(h, axis=1, keepdims=True)   # reads h: closes h's group
+    m = gj.reduce_max(h, axis=0, keepdims=True)   # a column reduction: closes h's group
     z = (h - m) * 2.0
     feeds = {x: np.zeros((3, 4), np.float32), b: np.zeros(4, np.float32)}
     fused = fuse_elementwise(_program([z], feeds))

@@ -219,16 +219,20 @@ def emit_steps(steps: Sequence[Step], inputs: Sequence[tuple[str, np.dtype]],
     values: list[_Typed] = [(name, np.dtype(dt)) for name, dt in inputs]
     lines, names = [], []
     for j, step in enumerate(steps):
-        args = [values[i] for i in step.args]
-        placeholders = [f"_a{i}" for i in range(len(args))]
-        expression = scalar_expression(step.op, len(args)).format(*placeholders)
-        emitter = _Emitter(args)
-        result = emitter.compile(expression)
         name = f"{prefix}{j}"
-        lines.append(f"{name} = {emitter.cast(result, step.dtype)}")
+        lines.append(_emit_one(step, [values[i] for i in step.args], name))
         values.append((name, np.dtype(step.dtype)))
         names.append(name)
     return lines, names
+
+
+def _emit_one(step: Step, args: Sequence[_Typed], name: str) -> str:
+    """`name = <the step's scalar expression of the typed args, cast to its dtype>`."""
+    placeholders = [f"_a{i}" for i in range(len(args))]
+    expression = scalar_expression(step.op, len(args)).format(*placeholders)
+    emitter = _Emitter(args)
+    result = emitter.compile(expression)
+    return f"{name} = {emitter.cast(result, step.dtype)}"
 
 
 # -- iteration spaces ---------------------------------------------------------------------
@@ -329,12 +333,67 @@ def elementwise_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
     return "\n".join(src) + "\n"
 
 
-_COMBINE = {
-    "sum": ("acc + v", "0"), "mean": ("acc + v", "0"), "prod": ("acc * v", "1"),
-    "max": ("v if (v > acc or v != v) else acc", "lo"),
-    "min": ("v if (v < acc or v != v) else acc", "hi"),
-    "any": ("acc | v", "False"), "all": ("acc & v", "True"),
-}
+class _Accumulator:
+    """Source lines of one reduction over a loop: `init` before it, `update(value)` inside,
+    `result` after (the reduced value in the accumulator's type, before the final cast).
+
+    Sums and products accumulate through fastmath's reassociating helpers (float32 in
+    float64), so they vectorize; float max/min reduce integer order keys (plus a NaN flag),
+    which vectorize where a float compare-and-select does not."""
+
+    def __init__(self, combiner: str, dtype: np.dtype, name: str, count: str):
+        self.combiner, self.name, self.count = combiner, name, count
+        dtype = np.dtype(dtype)
+        self.dtype = dtype
+        self.acc = _accumulator_dtype(combiner, dtype)
+        self.keyed = combiner in ("max", "min") and dtype.kind == "f"
+
+    def init(self) -> list[str]:
+        acc, name, c = self.acc, self.name, self.combiner
+        if self.keyed:
+            bits = "32" if self.dtype.itemsize == 4 else "64"
+            key_t = f"np.int{bits}"
+            value = "-np.inf" if c == "max" else "np.inf"
+            return [f"{name} = fm.order_key_f{bits}({_np_name(self.dtype)}({value}))",
+                    f"{name}_nan = False", f"{name}_key = {key_t}(0)"]
+        init = {"sum": "0", "mean": "0", "prod": "1", "any": "False", "all": "True"}.get(c)
+        if init is None:
+            lo = c == "max"
+            init = (("-np.inf" if lo else "np.inf") if acc.kind == "f" else
+                    str(np.iinfo(acc).min if lo else np.iinfo(acc).max))
+        return [f"{name} = {_np_name(acc)}({init})" if acc.kind != "b" else f"{name} = {init}"]
+
+    def update(self, value: str) -> list[str]:
+        acc, name, c = self.acc, self.name, self.combiner
+        if self.keyed:
+            bits = "32" if self.dtype.itemsize == 4 else "64"
+            op = "max" if c == "max" else "min"
+            return [f"{name} = {op}({name}, fm.order_key_f{bits}({value}))",
+                    f"{name}_nan |= fm.nan_flag_f{bits}({value})"]
+        cast = f"{_np_name(acc)}({value})"
+        if c in ("sum", "mean"):
+            return [f"{name} = fm.sum_acc({name}, {cast})" if acc.kind == "f" else
+                    f"{name} = {name} + {cast}"]
+        if c == "prod":
+            return [f"{name} = fm.prod_acc({name}, {cast})" if acc.kind == "f" else
+                    f"{name} = {name} * {cast}"]
+        if c in ("any", "all"):
+            return [f"{name} = {name} {'|' if c == 'any' else '&'} {cast}"]
+        op = "max" if c == "max" else "min"
+        return [f"{name} = {op}({name}, {cast})"]
+
+    def result(self) -> str:
+        name, c = self.name, self.combiner
+        if self.keyed:
+            bits = "32" if self.dtype.itemsize == 4 else "64"
+            return (f"({_np_name(self.dtype)}(np.nan) if {name}_nan else "
+                    f"fm.from_order_key_f{bits}({name}))")
+        if c == "mean":
+            n = self.count
+            if self.acc.kind == "f":
+                return f"({name} / {n})"
+            return f"({name} // {n} if {name} >= 0 else -((-{name}) // {n}))"
+        return name
 
 
 def _accumulator_dtype(combiner: str, dtype: np.dtype) -> np.dtype:
@@ -349,19 +408,13 @@ def _accumulator_dtype(combiner: str, dtype: np.dtype) -> np.dtype:
 
 def reduction_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
                      spans: Sequence[Sequence[bool]], combiner: str,
-                     out_dtype: np.dtype) -> str:
-    """A module with `serial(*inputs, out)` / `parallel(...)` reducing the last step of
-    the body over the middle axis of the 3-D (outer, reduced, inner) iteration space;
-    `out` is 2-D (outer, inner)."""
+                     out_dtype: np.dtype, columns: bool = False) -> str:
+    """A module with `serial(shape, *inputs, out)` / `parallel(...)` reducing the last step
+    of the body over the middle axis of the 3-D (outer, reduced, inner) iteration space;
+    `out` is 2-D (outer, inner). With `columns` (inner > 1) the reduced axis is the outer
+    loop and a row of accumulators runs along the contiguous inner axis."""
     n_in = len(input_dtypes)
     value_dtype = steps[-1].dtype if steps else input_dtypes[0]
-    acc_dtype = _accumulator_dtype(combiner, value_dtype)
-    combine, init = _COMBINE[combiner]
-    if init == "lo":
-        init = "-np.inf" if acc_dtype.kind == "f" else str(np.iinfo(acc_dtype).min)
-    elif init == "hi":
-        init = "np.inf" if acc_dtype.kind == "f" else str(np.iinfo(acc_dtype).max)
-    init_text = f"{_np_name(acc_dtype)}({init})"
     index = ("i0", "r", "i2")
     loads, body_inputs = [], []
     for i, dt in enumerate(input_dtypes):
@@ -370,60 +423,216 @@ def reduction_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
         body_inputs.append((f"x{i}", dt))
     lines, names = emit_steps(steps, body_inputs)
     value = names[-1] if names else "x0"
-    to_acc = f"v = {_np_name(acc_dtype)}({value})"
-    if combiner == "mean":
-        finish = "acc / shape[1]" if acc_dtype.kind == "f" else \
-            "(acc // shape[1] if acc >= 0 else -((-acc) // shape[1]))"
-    else:
-        finish = "acc"
     ins = [f"a{i}" for i in range(n_in)]
     src = _header("reduction")
+    out_t = _np_name(out_dtype)
     for variant, parallel in (("serial", False), ("parallel", True)):
-        src.append(_jit_line(parallel, reassoc=combiner in ("sum", "mean", "prod")))
+        src.append(_jit_line(parallel))
         src.append(f"def {variant}(shape, {', '.join(ins)}, out):")
         loop = "numba.prange" if parallel else "range"
         src.append(f"    for i0 in {loop}(shape[0]):")
-        src.append("        for i2 in range(shape[2]):")
-        src.append(f"            acc = {init_text}")
-        src.append("            for r in range(shape[1]):")
-        src.extend("                " + line for line in loads + lines + [to_acc])
-        src.append(f"                acc = {combine}")
-        src.append(f"            out[i0, i2] = {_np_name(out_dtype)}({finish})")
+        if not columns:
+            acc = _Accumulator(combiner, value_dtype, "acc", "shape[1]")
+            src.append("        for i2 in range(shape[2]):")
+            src.extend("            " + line for line in acc.init())
+            src.append("            for r in range(shape[1]):")
+            src.extend("                " + line for line in loads + lines + acc.update(value))
+            src.append(f"            out[i0, i2] = {out_t}({acc.result()})")
+        else:
+            # A row of scalar accumulators (NaN flags apart) along the inner axis.
+            acc = _Accumulator(combiner, value_dtype, "a", "shape[1]")
+            init = acc.init()
+            kinds = [(line.split(" = ", 1)) for line in init]
+            for name, expr in kinds:
+                src.append(f"        {name}_row = np.empty(shape[2], "
+                           f"{_row_dtype(name, acc)})")
+                src.append("        for i2 in range(shape[2]):")
+                src.append(f"            {name}_row[i2] = {expr}")
+            src.append("        for r in range(shape[1]):")
+            src.append("            for i2 in range(shape[2]):")
+            src.extend("                " + f"{name} = {name}_row[i2]" for name, _ in kinds)
+            src.extend("                " + line for line in loads + lines + acc.update(value))
+            src.extend("                " + f"{name}_row[i2] = {name}" for name, _ in kinds)
+            src.append("        for i2 in range(shape[2]):")
+            src.extend("            " + f"{name} = {name}_row[i2]" for name, _ in kinds)
+            src.append(f"            out[i0, i2] = {out_t}({acc.result()})")
         src.append("")
     return "\n".join(src) + "\n"
 
 
-def softmax_source(op: str, dtype: np.dtype) -> str:
-    """Row kernels over the last axis of a 2-D (rows, n) view: `softmax` or `log_softmax`."""
-    t = _np_name(dtype)
-    exp = f"fm.{fastmath.implementation('exp', dtype)}"
-    log = f"fm.{fastmath.implementation('log', dtype)}"
-    if op == "softmax":
-        finish = ["        scale = 1.0 / total",
-                  "        for j in range(n):",
-                  f"            out[i, j] = {t}(out[i, j] * scale)"]
-        store = "            out[i, j] = e"
-    else:
-        finish = [f"        lse = {t}({log}({t}(total)))",
-                  "        for j in range(n):",
-                  "            out[i, j] = x[i, j] - m - lse"]
-        store = ""
-    src = _header(op)
+def _row_dtype(name: str, acc: _Accumulator) -> str:
+    if name.endswith("_nan"):
+        return "np.bool_"
+    if acc.keyed:
+        return "np.int32" if acc.dtype.itemsize == 4 else "np.int64"
+    return _np_name(acc.acc)
+
+
+# -- rows: reductions over trailing axes fused with their producers and consumers ---------
+
+
+@dataclass(frozen=True)
+class RowMember:
+    """One member of a rows kernel: an elementwise `step` (its `args` index inputs, then
+    members) whose value is `full` (one per element) or per row; or, with `combiner`, a
+    reduction of its one argument over the row (a per-row value)."""
+
+    step: Step
+    full: bool
+    combiner: str | None = None
+
+
+def rows_source(members: Sequence[RowMember], input_dtypes: Sequence[np.dtype],
+                input_spans: Sequence[tuple[bool, bool]], outputs: Sequence[int],
+                literals: dict[int, object] | None = None) -> str:
+    """A module with `serial(n, *inputs, *outputs)` / `parallel(...)` over a (rows, n)
+    view. Inputs are 2-D, size 1 where broadcast; outputs are (rows, n) for full members
+    and (rows, 1) for per-row ones. Each row is processed alone: one loop over it per
+    reduction depth (the row is in cache after the first), then one loop writing the full
+    outputs. A full value that a later loop needs is kept in a row-sized scratch array
+    (or its output row) rather than recomputed."""
+    literals = literals or {}
+    n_in = len(input_dtypes)
+    full = [k not in literals and input_spans[k][1] for k in range(n_in)]
+    full += [m.full and m.combiner is None for m in members]
+    reducer = [False] * n_in + [m.combiner is not None for m in members]
+    args_of = [()] * n_in + [m.step.args for m in members]
+    phase = [0] * n_in
+    for m in members:
+        deepest = max((phase[a] for a in m.step.args), default=0)
+        phase.append(deepest + 1 if m.combiner is not None else deepest)
+    names = [f"x{k}" for k in range(n_in)] + [f"v{j}" for j in range(len(members))]
+    typed = [np.dtype(dt) for dt in input_dtypes] + [np.dtype(m.step.dtype) for m in members]
+    full_out = [n_in + j for j in outputs if full[n_in + j]]
+    row_out = [n_in + j for j in outputs if not full[n_in + j]]
+
+    def closure(demand, stops):
+        """Full members computed to get `demand`, in order, stopping at `stops`."""
+        need, stack = set(), list(demand)
+        while stack:
+            v = stack.pop()
+            if v in need or v < n_in or not full[v] or v in stops:
+                continue
+            need.add(v)
+            stack.extend(args_of[v])
+        return sorted(need)
+
+    # Loops: one per reduction depth, then one writing the full outputs.
+    loops = []
+    for p in sorted({phase[v] for v in range(n_in, len(full)) if reducer[v]}):
+        targets = [v for v in range(n_in, len(full)) if reducer[v] and phase[v] == p]
+        loops.append((targets, [args_of[t][0] for t in targets]))
+    if full_out:
+        loops.append(([], list(full_out)))
+    stored: dict[int, str] = {}   # full value -> the array holding its row
+    plans = []
+    for index, (targets, demand) in enumerate(loops):
+        stops = dict(stored)
+        need = closure(demand, stops)
+        keep = []
+        for _, later in loops[index + 1:]:
+            later_need = closure(later, set(stops) | set(need))
+            wanted = set(later) | {a for v in later_need for a in args_of[v]}
+            keep += [v for v in need if v in wanted and v not in keep]
+        for v in keep:
+            stored[v] = f"o{outputs.index(v - n_in)}" if v in full_out else f"t{v}"
+        plans.append((targets, demand, need, keep, stops))
+    src = _header("rows")
     for variant, parallel in (("serial", False), ("parallel", True)):
+        scratch = [f"t{v} = np.empty(n, {_np_name(typed[v])})" for v in stored
+                   if stored[v].startswith("t")]
+        body: list[str] = [] if not parallel else list(scratch)
+        for k in range(n_in):
+            if k in literals:
+                body.append(f"x{k} = {literal(literals[k], input_dtypes[k])}")
+            elif not full[k]:
+                body.append(f"x{k} = a{k}[{'i' if input_spans[k][0] else '0'}, 0]")
+        known = {k for k in range(n_in) if not full[k]}
+
+        def emit_rows(body=body, known=known):
+            for v in range(n_in, len(full)):
+                if not full[v] and not reducer[v] and v not in known and \
+                        all(a in known for a in args_of[v]):
+                    m = members[v - n_in]
+                    body.append(_emit_one(m.step, [(names[a], typed[a]) for a in m.step.args],
+                                          names[v]))
+                    known.add(v)
+        emit_rows()
+        for targets, demand, need, keep, stops in plans:
+            accs = {t: _Accumulator(members[t - n_in].combiner, typed[args_of[t][0]],
+                                    f"r{t}", "n") for t in targets}
+            for acc in accs.values():
+                body.extend(acc.init())
+            referenced = set(demand) | {a for v in need for a in args_of[v]}
+            loop = []
+            for v in sorted(referenced):
+                if v in stops:
+                    array = stops[v]
+                    loop.append(f"{names[v]} = {array}[{'i, j' if array[0] == 'o' else 'j'}]")
+                elif v < n_in and full[v]:
+                    loop.append(f"{names[v]} = a{v}[{'i' if input_spans[v][0] else '0'}, j]")
+            for v in need:
+                m = members[v - n_in]
+                loop.append(_emit_one(m.step, [(names[a], typed[a]) for a in m.step.args],
+                                      names[v]))
+            for v in keep:
+                array = stored[v]
+                loop.append(f"{array}[{'i, j' if array[0] == 'o' else 'j'}] = {names[v]}")
+            for t, acc in accs.items():
+                loop.extend(acc.update(names[args_of[t][0]]))
+            if not targets:  # the output loop
+                for v in demand:
+                    slot = f"o{outputs.index(v - n_in)}"
+                    if stops.get(v) != slot:
+                        loop.append(f"{slot}[i, j] = {names[v]}")
+            body.append("for j in range(n):")
+            body.extend("    " + line for line in loop)
+            for t, acc in accs.items():
+                body.append(f"{names[t]} = {_np_name(typed[t])}({acc.result()})")
+                known.add(t)
+            emit_rows()
+        for v in row_out:
+            body.append(f"o{outputs.index(v - n_in)}[i, 0] = {names[v]}")
+        ins = [f"a{k}" for k in range(n_in) if k not in literals]
+        outs = [f"o{k}" for k in range(len(outputs))]
         src.append(_jit_line(parallel))
-        src.append(f"def {variant}(x, out):")
-        src.append("    rows, n = x.shape")
-        src.append(f"    for i in {'numba.prange' if parallel else 'range'}(rows):")
-        src.append("        m = x[i, 0]")
-        src.append("        for j in range(1, n):")
-        src.append("            v = x[i, j]")
-        src.append("            m = v if (v > m or v != v) else m")
-        src.append("        total = 0.0")
-        src.append("        for j in range(n):")
-        src.append(f"            e = {exp}(x[i, j] - m)")
-        if store:
-            src.append(store)
-        src.append("            total += e")
-        src.extend(finish)
+        src.append(f"def {variant}(n, {', '.join(ins + outs)}):")
+        if not parallel:
+            src.extend("    " + line for line in scratch)
+        src.append(f"    for i in {'numba.prange' if parallel else 'range'}({outs[0]}.shape[0]):")
+        src.extend("        " + line for line in body)
         src.append("")
     return "\n".join(src) + "\n"
+
+
+# Softmax-family ops over the last axis, written as rows members of primitive ops (their
+# scalar expressions and combiners come from the registry like any fused body's).
+# Each entry: (number of inputs, members as (op, args, full, combiner), output members).
+_ROW_OPS = {
+    "softmax": (1, [("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
+                    ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
+                    ("truediv", (3, 4), True, None)], (4,)),
+    "log_softmax": (1, [("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
+                        ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
+                        ("log", (4,), False, None), ("subtract", (2, 5), True, None)], (5,)),
+    # (logits, labels) -> (loss, backprop): -sum(labels * log_softmax), softmax - labels
+    "softmax_cross_entropy_with_logits": (
+        2, [("reduce_max", (0,), False, "max"), ("subtract", (0, 2), True, None),
+            ("exp", (3,), True, None), ("reduce_sum", (4,), False, "sum"),
+            ("log", (5,), False, None), ("subtract", (3, 6), True, None),
+            ("multiply", (1, 7), True, None), ("reduce_sum", (8,), False, "sum"),
+            ("negative", (9,), False, None), ("truediv", (4, 5), True, None),
+            ("subtract", (11, 1), True, None)], (8, 10)),
+}
+
+
+def row_op_source(op: str, dtype: np.dtype) -> str | None:
+    """The rows kernel of a softmax-family op over the last axis of (rows, n) views of
+    its inputs, or None when the op has no row form."""
+    entry = _ROW_OPS.get(op)
+    if entry is None:
+        return None
+    n_in, spec, outputs = entry
+    members = [RowMember(Step(name, args, (), np.dtype(dtype)), is_full, combiner)
+               for name, args, is_full, combiner in spec]
+    return rows_source(members, [dtype] * n_in, [(True, True)] * n_in, outputs)

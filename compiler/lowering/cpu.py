@@ -5,21 +5,27 @@ slots:
 
 - "fused" nodes (compiler/passes/fuse_elementwise.py) and single elementwise nodes with a
   scalar expression run a generated elementwise kernel; "fused" reductions and single
-  reductions with a combiner run a generated reduction kernel (codegen.py);
-- softmax / log_softmax over the last axis run a generated row kernel;
+  reductions with a combiner run a generated reduction kernel; "fused" rows groups
+  (reductions over trailing axes with their producers and consumers) run a rows kernel,
+  one row at a time (codegen.py);
+- softmax, log_softmax and softmax_cross_entropy_with_logits over the last axis run the
+  rows kernel of their decomposition (codegen.row_op_source);
 - matmul runs NumPy's BLAS `np.matmul` into a preallocated output;
 - every other node (conv2d, gather, state, random, ...) runs its reference kernel and is
   listed as such by `describe()`.
 
 Kernels are shape-generic modules loaded through the kernel cache, so equal kernels are
 generated and compiled once per process and loaded from disk by later processes. Each
-step picks the serial or the `prange` variant by element count (threads pay only above
-`PARALLEL_MIN_ELEMENTS`), and Numba compiles a variant only when first used.
+step runs the serial variant, or, above `PARALLEL_MIN_ELEMENTS` elements in a plan with
+no BLAS step and while the machine has idle cores, the `prange` one (see `_Kernel`);
+Numba compiles a variant only when first used.
 
 Memory: when the program carries a memory plan (`program.memory`, from the plan_memory
 pass), planned values live in buffers allocated once per executable and reused by every
-run; other values are fresh arrays. Fetched values and values read by ops that may keep
-them (variable assignments) are never planned. Runs hold a lock, since the buffers are
+run; fetched values are fresh arrays, except that last run's array is reused when the
+caller no longer holds it (its reference count says so); other values are fresh arrays.
+Fetched values and values read by ops that may keep them (variable assignments) are
+never planned. Runs hold a lock, since the buffers are
 shared.
 
 Errors: a failing kernel is re-run op by op on the reference kernels, and the first
@@ -31,7 +37,10 @@ compiler.lowering.*.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 import numba
@@ -45,11 +54,20 @@ from . import codegen
 from .reference import run_node
 
 PARALLEL_MIN_ELEMENTS = 1 << 16
+_UNREFERENCED = 3  # sys.getrefcount of an array held by one dict entry and one local
 _MATMUL_DTYPES = frozenset("fd")
 
 
-def _parallel_pays(elements: int) -> bool:
-    return elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1
+# Ops whose kernels run on NumPy's multithreaded BLAS. OpenBLAS's threads and Numba's
+# OpenMP threads both spin-wait after their work: a plan that interleaves the two made
+# each wait for the other's spinning threads (an MLP step took 250 ms instead of 10 ms),
+# so such plans run their generated kernels serially.
+_BLAS_OPS = frozenset({"matmul", "conv2d", "conv2d_backprop_input",
+                       "conv2d_backprop_filter"})
+
+
+def _parallel_pays(elements: int, threads: bool = True) -> bool:
+    return threads and elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1
 
 
 def _body_of(node: Node, program: Program):
@@ -64,15 +82,39 @@ def _body_of(node: Node, program: Program):
 
 
 class _Kernel:
-    """A generated module's serial/parallel pair, chosen per run by size."""
+    """A generated module's serial/parallel pair. Kernels too small for threads always
+    run serially; larger ones run the `prange` variant while the machine has idle cores
+    (the load average, read at most once a second, is below the core count): on a busy
+    machine an OpenMP worker waits for a time slice and a 1 ms kernel took 12 ms."""
 
-    def __init__(self, name: str, source: str, elements: int):
+    def __init__(self, name: str, source: str, elements: int, threads: bool = True):
         self.name = name
         self.source = source
         self.module = kernel_cache.load(name, source)
-        self.function = self.module.parallel if _parallel_pays(elements) else \
-            self.module.serial
-        self.variant = "parallel" if _parallel_pays(elements) else "serial"
+        if _parallel_pays(elements, threads):
+            self.variant = "parallel when cores are idle"
+            self.function = self._pick
+        else:
+            self.variant = "serial"
+            self.function = self.module.serial
+
+    def _pick(self, *args):
+        variant = self.module.parallel if _cores_idle() else self.module.serial
+        return variant(*args)
+
+
+_LOAD = [0.0, True]  # (monotonic time of the last reading, idle cores then)
+
+
+def _cores_idle() -> bool:
+    now = time.monotonic()
+    if now - _LOAD[0] > 1.0:
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:
+            busy = 0.0
+        _LOAD[0], _LOAD[1] = now, busy < (os.cpu_count() or 1) - 0.5
+    return _LOAD[1]
 
 
 class _Step:
@@ -103,12 +145,15 @@ class CpuExecutable:
         memory = getattr(program, "memory", None)
         self.memory = memory
         self._buffers: dict[int, np.ndarray] = {}
+        self._fetched = set(program.outputs)
+        self._returned: dict[int, np.ndarray] = {}
         if memory is not None:
             arenas = [np.empty(size, np.uint8) for size in memory.slot_bytes]
             values = program.values
             for vid, slot in memory.slots.items():
                 v = values[vid]
                 self._buffers[vid] = arenas[slot][:v.nbytes].view(v.dtype.np).reshape(v.shape)
+        self._threads = not any(node.op in _BLAS_OPS for node in program.nodes)
         self.steps = [self._lower(node) for node in program.nodes]
         self._input_slots = [self._slot[v.id] for v in program.inputs]
         self._output_slots = [self._slot[i] for i in program.outputs]
@@ -131,7 +176,18 @@ class CpuExecutable:
     # -- lowering one node ------------------------------------------------------------------
     def _out(self, v: Value) -> np.ndarray:
         buffer = self._buffers.get(v.id)
-        return buffer if buffer is not None else np.empty(v.shape, v.dtype.np)
+        if buffer is not None:
+            return buffer
+        if v.id not in self._fetched:
+            return np.empty(v.shape, v.dtype.np)
+        # A fetched array goes to the caller; when the caller has dropped last run's
+        # array (only this dict, `previous` and getrefcount's argument refer to it),
+        # reusing it spares the page faults of a fresh large array (NOTES.md).
+        previous = self._returned.get(v.id)
+        if previous is not None and sys.getrefcount(previous) <= _UNREFERENCED:
+            return previous
+        out = self._returned[v.id] = np.empty(v.shape, v.dtype.np)
+        return out
 
     def _lower(self, node: Node) -> _Step:
         inputs = tuple(self._slot[i] for i in node.inputs)
@@ -139,14 +195,16 @@ class CpuExecutable:
         lowered = None
         if node.op == "fused" and node.attrs["kind"] == "reduction":
             lowered = self._reduction(node)
+        elif node.op == "fused" and node.attrs["kind"] == "rows":
+            lowered = self._rows(node)
         elif node.op == "fused" or (codegen.can_lower_elementwise(node.op) and
                                     node.pure and len(node.outputs) == 1):
             lowered = self._elementwise(node)
         elif registry.get(node.op).kind == "reduction" and node.pure and \
                 "combiner" in registry.get(node.op).attrs and "axes" in node.attrs:
             lowered = self._reduction(node)
-        elif node.op in ("softmax", "log_softmax"):
-            lowered = self._softmax(node)
+        elif node.op in ("softmax", "log_softmax", "softmax_cross_entropy_with_logits"):
+            lowered = self._row_op(node)
         elif node.op == "matmul":
             lowered = self._matmul(node)
         if lowered is None:
@@ -182,7 +240,7 @@ class CpuExecutable:
         source = codegen.elementwise_source(
             steps, [values[i].dtype.np for i in node.inputs], spans or [(True,) * len(dims)],
             outputs, literals)
-        kernel = _Kernel("elementwise", source, int(np.prod(dims)))
+        kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
         function = kernel.function
         outs = node.outputs
         passed = [(k, view) for k, view in enumerate(in_views) if k not in literals]
@@ -220,8 +278,8 @@ class CpuExecutable:
         out_value = node.outputs[0]
         source = codegen.reduction_source(
             steps, [values[i].dtype.np for i in node.inputs], spans, combiner,
-            out_value.dtype.np)
-        kernel = _Kernel("reduction", source, int(np.prod(dims)))
+            out_value.dtype.np, columns=dims[2] > 1)
+        kernel = _Kernel("reduction", source, int(np.prod(dims)), self._threads)
         function = kernel.function
         out_view = (dims[0], dims[2])
 
@@ -233,23 +291,63 @@ class CpuExecutable:
         label = f"reduction[{combiner}, {len(steps)} fused ops, {kernel.variant}]"
         return run, label, kernel
 
-    def _softmax(self, node: Node):
+    def _rows(self, node: Node):
+        """A fused rows group: reductions over trailing axes with their producers and
+        consumers, one row at a time."""
+        values = self.program.values
+        shape = tuple(node.attrs["shape"])
+        axes = {a % len(shape) for a in node.attrs["axes"]}
+        rows = int(np.prod([d for k, d in enumerate(shape) if k not in axes], dtype=np.int64))
+        n = int(np.prod([d for k, d in enumerate(shape) if k in axes], dtype=np.int64))
+        members = []
+        for (op, args, dtype, _origin, _attrs), member_shape in zip(
+                node.attrs["body"], node.attrs["member_shapes"]):
+            opdef = registry.get(op)
+            combiner = opdef.attrs.get("combiner") if opdef.kind == "reduction" else None
+            members.append(codegen.RowMember(codegen.Step(op, tuple(args), (), np.dtype(dtype)),
+                                             tuple(member_shape) == shape, combiner))
+        spans = [_row_spans(values[i].shape, shape, axes) for i in node.inputs]
+        literals = self._scalar_constants(node)
+        source = codegen.rows_source(members, [values[i].dtype.np for i in node.inputs],
+                                     spans, node.attrs["outputs"], literals)
+        full_outputs = [tuple(s) == shape for s in
+                        (node.attrs["member_shapes"][j] for j in node.attrs["outputs"])]
+        reductions = sum(m.combiner is not None for m in members)
+        return self._row_kernel(node, source, rows, n, spans, literals, full_outputs,
+                                f"rows[{len(members)} ops, {reductions} reductions")
+
+    def _row_op(self, node: Node):
+        """softmax, log_softmax and softmax cross-entropy over the last axis."""
         x = self.program.values[node.inputs[0]]
         axis = node.attrs.get("axis", -1)
         if x.dtype.np.kind != "f" or not x.shape or axis not in (-1, len(x.shape) - 1) or \
-                x.shape[-1] == 0:
+                x.size == 0 or any(self.program.values[i].shape != x.shape
+                                   for i in node.inputs):
             return None
-        rows = int(np.prod(x.shape[:-1], dtype=np.int64))
-        view = (rows, x.shape[-1])
-        kernel = _Kernel(node.op, codegen.softmax_source(node.op, x.dtype.np), x.size)
+        source = codegen.row_op_source(node.op, x.dtype.np)
+        if source is None:
+            return None
+        n = x.shape[-1]
+        rows = x.size // n
+        spans = [(True, True)] * len(node.inputs)
+        full_outputs = [len(v.shape) == len(x.shape) for v in node.outputs]
+        return self._row_kernel(node, source, rows, n, spans, {}, full_outputs,
+                                f"{node.op}[row kernel")
+
+    def _row_kernel(self, node, source, rows, n, spans, literals, full_outputs, label):
+        kernel = _Kernel("rows", source, rows * n, self._threads)
         function = kernel.function
-        out_value = node.outputs[0]
+        views = [(rows if outer else 1, n if inner else 1) for outer, inner in spans]
+        passed = [(k, view) for k, view in enumerate(views) if k not in literals]
+        out_views = [(rows, n) if is_full else (rows, 1) for is_full in full_outputs]
+        outs = node.outputs
 
         def run(args, ctx):
-            out = self._out(out_value)
-            function(np.ascontiguousarray(args[0]).reshape(view), out.reshape(view))
-            return (out,)
-        return run, f"{node.op}[row kernel, {kernel.variant}]", kernel
+            xs = [np.ascontiguousarray(args[k]).reshape(view) for k, view in passed]
+            results = [self._out(v) for v in outs]
+            function(n, *xs, *[r.reshape(view) for r, view in zip(results, out_views)])
+            return results
+        return run, f"{label}, {kernel.variant}]", kernel
 
     def _matmul(self, node: Node):
         out_value = node.outputs[0]
@@ -349,13 +447,23 @@ def _reduction_layout(shape, axes, input_shapes):
     return dims, tuple(spans)
 
 
+def _row_spans(shape, full, axes) -> tuple[bool, bool]:
+    """Whether a value of `shape` broadcast to `full` varies along the rows and along the
+    reduced block (fusion guarantees each block is all-varying or all-broadcast)."""
+    padded = (1,) * (len(full) - len(shape)) + tuple(shape)
+    outer = any(padded[d] == full[d] != 1 for d in range(len(full)) if d not in axes)
+    inner = any(padded[d] == full[d] != 1 for d in range(len(full)) if d in axes)
+    return outer, inner
+
+
 def _run_body_reference(node: Node, args: Sequence, ctx) -> tuple:
     """A fused node evaluated op by op with the reference kernels."""
     body = node.attrs["body"]
     shape = tuple(node.attrs["shape"])
+    shapes = node.attrs.get("member_shapes") or (shape,) * len(body)
     values = list(args)
-    for op, step_args, dtype, origin, attrs in body:
-        out_value = Value(-1, as_dtype(dtype), shape)
+    for (op, step_args, dtype, origin, attrs), member_shape in zip(body, shapes):
+        out_value = Value(-1, as_dtype(dtype), tuple(member_shape))
         member = Node(-1, op, (), Attrs(attrs), (out_value,), _origin(node, origin))
         (out,) = run_node(member, [values[i] for i in step_args], ctx)
         values.append(out)

@@ -392,6 +392,65 @@ def floormod_float(a, b):
     return math.copysign(0.0, b)
 
 
+# -- reduction helpers ---------------------------------------------------------------------
+# Kernels are compiled without `reassoc` (it would fold the rounding tricks above); an
+# accumulation through these helpers carries the flag on its own instruction, which is
+# all LLVM needs to vectorize a sum or product reduction.
+_jit_reassoc = numba.njit(cache=True, fastmath={"contract", "reassoc"}, error_model="numpy",
+                          nogil=True)
+
+
+@_jit_reassoc
+def sum_acc(a, b):
+    return a + b
+
+
+@_jit_reassoc
+def prod_acc(a, b):
+    return a * b
+
+
+# A float max/min reduction by compare-and-select does not vectorize; the same reduction on
+# integer keys that sort like the floats does (AVX2 integer max). NaN is tracked apart.
+_SIGN_OFF_32 = _I32(0x7FFFFFFF)
+_EXP_ALL_32 = _I32(0x7F800000)
+_SIGN_OFF_64 = _I64(0x7FFFFFFFFFFFFFFF)
+_EXP_ALL_64 = _I64(0x7FF0000000000000)
+
+
+@_jit
+def order_key_f32(x):
+    """An int32 ordered as the float32 values are (-0.0 just below +0.0)."""
+    b = _bits_f32(x)
+    return b ^ ((b >> _I32(31)) & _SIGN_OFF_32)
+
+
+@_jit
+def from_order_key_f32(k):
+    return _I32(k ^ ((k >> _I32(31)) & _SIGN_OFF_32)).view(_F32)
+
+
+@_jit
+def nan_flag_f32(x):
+    return (_bits_f32(x) & _SIGN_OFF_32) > _EXP_ALL_32
+
+
+@_jit
+def order_key_f64(x):
+    b = _bits_f64(x)
+    return b ^ ((b >> _I64(63)) & _SIGN_OFF_64)
+
+
+@_jit
+def from_order_key_f64(k):
+    return _I64(k ^ ((k >> _I64(63)) & _SIGN_OFF_64)).view(_F64)
+
+
+@_jit
+def nan_flag_f64(x):
+    return (_bits_f64(x) & _SIGN_OFF_64) > _EXP_ALL_64
+
+
 # -- the table the code generator reads ---------------------------------------------------
 
 _FLOAT_ONLY = ("exp", "log", "log1p", "expm1", "tanh", "sigmoid", "softplus")

@@ -1,24 +1,35 @@
-"""fuse_elementwise: groups chains of elementwise nodes (and the reduction they feed) into
-fused kernel nodes.
+"""fuse_elementwise: groups chains of elementwise nodes, and the reductions they feed or
+that feed them, into fused kernel nodes.
 
 A fused node has op "fused" (a lowering construct, not a registry op) and these attrs:
 
-- `kind`: "elementwise" or "reduction";
-- `shape`: the iteration space (every member's output shape; inputs may broadcast to it);
+- `kind`: "elementwise", "reduction" or "rows";
+- `shape`: the iteration space (every full member's output shape; inputs broadcast to it);
 - `body`: one `(op, args, dtype name, origin index, attrs items)` per member; `args` index
   the fused node's inputs (i < len(inputs)) or earlier members (len(inputs) + j);
 - `outputs`: the member index of each of the node's outputs (values used outside the
   group, or fetched). The outputs keep their value ids, so consumers are unchanged;
 - for "reduction": `combiner`, `axes`, `keepdims` of the reduction, which reduces the last
-  member (or input 0 when the body is empty) and is the node's only output.
+  member (or input 0 when the body is empty) and is the node's only output;
+- for "rows": `axes` (the reduced axes, a trailing block of `shape` once size-1 dims are
+  dropped) and `member_shapes`, each member's output shape: `shape` for full members,
+  the reduced shape for row members (per-row values such as a mean, with keepdims, or
+  a reduction read only outside the group).
 
-Rules: a member is pure, elementwise with a scalar expression (graphlib/scalar.py), has
-one output of the group's shape and no ordering edges. A node joins the groups of its
-producers (merging them) while they are open; a group closes when a node outside it reads one
-of its values, so the fused node can stand where its last member stood. A reduction whose
-input is the last value of an open group, read nowhere else, closes it as a fused
-reduction. Single-node groups stay as they are (the lowering handles them alike).
-Provenance: the fused node's origins are all of its members' origins.
+Rows groups are what make softmax, layer norm and friends written by users from
+reduce_max / reduce_mean / exp / rsqrt one kernel: the lowering loops over rows and
+runs every reduction and elementwise member of a row while the row is in cache, so
+the data is read from memory once and written once.
+
+Rules: an elementwise member is pure, has a scalar expression (graphlib/scalar.py), one
+output and no ordering edges. A node joins the open groups it reads from (merging them)
+when its output is their full shape, or, in a rows group, the reduced shape with keepdims;
+a reduction over trailing axes joins (or starts) a rows group; a group closes when a
+node outside it reads one of its values, so the fused node can stand where its last
+member stood. A reduction over other axes whose input is the last value of an open
+elementwise group, read nowhere else, closes it as a fused reduction. Single-node groups
+stay as they are (the lowering handles them alike). Provenance: the fused node's origins
+are all of its members' origins.
 
 May import: graphjit.graphlib, compiler.program, compiler.passes.
 """
@@ -44,6 +55,54 @@ def _reducible(node: Node) -> bool:
             and len(node.inputs) == 1 and not node.after and "axes" in node.attrs)
 
 
+def row_split(shape, axes) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """(outer dims, reduced dims) of `shape` ignoring size-1 dims, when the reduced dims
+    come after every outer dim (a row reduction), else None."""
+    rank = len(shape)
+    axes = {a % rank for a in axes} if rank else set()
+    kept = [d for d in range(rank) if shape[d] != 1]
+    inner = tuple(d for d in kept if d in axes)
+    outer = tuple(d for d in kept if d not in axes)
+    if not inner or (outer and max(outer) > min(inner)):
+        return None
+    return outer, inner
+
+
+def row_spans(shape, full, split) -> tuple[bool, bool] | None:
+    """Whether a value of `shape`, broadcast to `full`, varies along the outer and the
+    reduced block of `split` (each block all-varying or all-broadcast), else None."""
+    if len(shape) > len(full):
+        return None
+    padded = (1,) * (len(full) - len(shape)) + tuple(shape)
+    spans = []
+    for block in split:
+        flags = {padded[d] == full[d] for d in block}
+        if any(padded[d] not in (1, full[d]) for d in block) or len(flags) > 1:
+            return None
+        spans.append(flags.pop() if flags else False)
+    return spans[0], spans[1]
+
+
+class _Group:
+    def __init__(self, shape):
+        self.shape = shape
+        self.members: list[Node] = []
+        self.values: set[int] = set()
+        self.closed = False
+        self.reduction: Node | None = None   # the closing reduction of a "reduction" group
+        self.split = None                    # (outer, inner) dims of a rows group
+        self.row_values: set[int] = set()    # members of the reduced shape
+
+    def row_shape(self) -> tuple[int, ...]:
+        inner = set(self.split[1])
+        return tuple(1 if d in inner else n for d, n in enumerate(self.shape))
+
+    def accepts(self, node: Node, split, values) -> bool:
+        """Whether every input of `node` and of the members fits the 2-D row view."""
+        return all(row_spans(values[i].shape, self.shape, split) is not None
+                   for n in self.members + [node] for i in n.inputs)
+
+
 def _private(group: _Group, uses: dict[int, int]) -> bool:
     """Whether the group's values are read only inside it (and its last one only by the
     reduction about to join)."""
@@ -55,129 +114,189 @@ def _private(group: _Group, uses: dict[int, int]) -> bool:
     return all(uses.get(v, 0) == inner.get(v, 0) + (v == last) for v in group.values)
 
 
-class _Group:
-    def __init__(self, shape):
-        self.shape = shape
-        self.members: list[Node] = []
-        self.values: set[int] = set()
-        self.closed = False
-        self.reduction: Node | None = None
+class _Fuser:
+    def __init__(self, program: Program):
+        self.program = program
+        self.values = program.values
+        self.group_of: dict[int, _Group] = {}   # value id -> its group
+        self.position: dict[int, _Group] = {}   # node id of a group's last member -> group
+        self.groups: list[_Group] = []
+        self.order = {node.id: k for k, node in enumerate(program.nodes)}
 
+    def open_groups(self, node: Node) -> list[_Group]:
+        found = []
+        for i in node.inputs:
+            g = self.group_of.get(i)
+            if g is not None and not g.closed and g not in found:
+                found.append(g)
+        return found
 
-def _merge(found: list[_Group], group_of: dict, position: dict, groups: list,
-           order: dict) -> _Group:
-    """One group from several open groups that the same node reads: still valid, since
-    no node outside them has read their values yet."""
-    target = found[0]
-    for g in found[1:]:
-        target.members.extend(g.members)
-        target.values |= g.values
-        for v in g.values:
-            group_of[v] = target
-        for key in [k for k, v in position.items() if v is g]:
-            del position[key]
-        groups.remove(g)
-    target.members.sort(key=lambda n: order[n.id])
-    return target
+    def merge(self, found: list[_Group]) -> _Group:
+        """One group from several open groups that the same node reads: still valid, since
+        no node outside them has read their values yet."""
+        target = found[0]
+        for g in found[1:]:
+            target.members.extend(g.members)
+            target.values |= g.values
+            target.row_values |= g.row_values
+            target.split = target.split or g.split
+            for v in g.values:
+                self.group_of[v] = target
+            for key in [k for k, v in self.position.items() if v is g]:
+                del self.position[key]
+            self.groups.remove(g)
+        target.members.sort(key=lambda n: self.order[n.id])
+        return target
+
+    def join_elementwise(self, node: Node) -> _Group | None:
+        shape = node.outputs[0].shape
+        found = self.open_groups(node)
+        if not found:
+            return None
+        splits = {g.split for g in found if g.split is not None}
+        if any(g.shape != found[0].shape for g in found) or len(splits) > 1:
+            return None
+        split = splits.pop() if splits else None
+        full = found[0].shape
+        if shape != full:
+            if split is None:
+                return None
+            probe = _Group(full)
+            probe.split = split
+            if shape != probe.row_shape():
+                return None
+        if split is not None and not all(g.accepts(node, split, self.values) for g in found):
+            return None
+        group = self.merge(found)
+        if shape != full:
+            group.row_values.add(node.outputs[0].id)
+        return group
+
+    def join_row_reduction(self, node: Node) -> _Group | None:
+        x = self.values[node.inputs[0]]
+        split = row_split(x.shape, node.attrs["axes"])
+        if split is None or x.size == 0:
+            return None
+        g = self.group_of.get(node.inputs[0])
+        if g is not None and not g.closed and g.shape == x.shape and \
+                node.inputs[0] not in g.row_values and g.split in (None, split) and \
+                g.accepts(node, split, self.values):
+            group = g
+        else:
+            group = _Group(x.shape)
+            self.groups.append(group)
+        group.split = split
+        if node.attrs["keepdims"] or len(node.outputs[0].shape) == len(x.shape):
+            group.row_values.add(node.outputs[0].id)
+        return group
+
+    def run(self, log: PassLog | None) -> Program:
+        program = self.program
+        ordered = {a for node in program.nodes for a in node.after}
+        uses = program.use_counts
+        for node in program.nodes:
+            joined = None
+            candidate = _fusible(node) and node.id not in ordered
+            row_reduction = False
+            if candidate:
+                joined = self.join_elementwise(node)
+            elif _reducible(node) and node.id not in ordered:
+                joined = self.join_row_reduction(node)
+                row_reduction = joined is not None
+                if joined is None:
+                    g = self.group_of.get(node.inputs[0])
+                    if g is not None and not g.closed and g.split is None and \
+                            g.members[-1].outputs[0].id == node.inputs[0] and \
+                            _private(g, uses):
+                        joined = g
+            # Reading a value of another group closes that group; so does reading a
+            # reduction's non-keepdims output inside its own group.
+            for i in node.inputs:
+                g = self.group_of.get(i)
+                if g is not None and (g is not joined or (
+                        g.split is not None and i in g.values and
+                        self.values[i].shape not in (g.shape, g.row_shape()))):
+                    g.closed = True
+            if joined is not None and joined.closed and not row_reduction:
+                joined = None
+            if joined is None and candidate:
+                joined = _Group(node.outputs[0].shape)
+                self.groups.append(joined)
+            if joined is None:
+                continue
+            if candidate or row_reduction:
+                joined.members.append(node)
+                joined.values.add(node.outputs[0].id)
+                self.group_of[node.outputs[0].id] = joined
+            else:
+                joined.reduction = node
+                joined.closed = True
+            last = joined.reduction or joined.members[-1]
+            for key in [k for k, v in self.position.items() if v is joined]:
+                del self.position[key]
+            self.position[last.id] = joined
+        worth = [g for g in self.groups if len(g.members) > 1 or g.reduction]
+        fused_ids = {n.id for g in worth for n in g.members + ([g.reduction] if g.reduction
+                                                               else [])}
+        nodes = []
+        for node in program.nodes:
+            g = self.position.get(node.id)
+            if g is not None and g in worth:
+                nodes.append(self.fused_node(g, log))
+            elif node.id not in fused_ids:
+                nodes.append(node)
+        return dataclasses.replace(program, nodes=tuple(nodes))
+
+    def fused_node(self, group: _Group, log: PassLog | None) -> Node:
+        program = self.program
+        members = group.members
+        member_index = {n.outputs[0].id: j for j, n in enumerate(members)}
+        inputs: list[int] = []
+        for n in members + ([group.reduction] if group.reduction else []):
+            for i in n.inputs:
+                if i not in member_index and i not in inputs:
+                    inputs.append(i)
+        origins = []
+        body = []
+        for n in members:
+            args = tuple(len(inputs) + member_index[i] if i in member_index
+                         else inputs.index(i) for i in n.inputs)
+            origin = len(origins)
+            origins.extend(o for o in n.origins if o not in origins)
+            body.append((n.op, args, n.outputs[0].dtype.name, origin,
+                         tuple(sorted(n.attrs.items()))))
+        attrs = {"shape": tuple(group.shape), "body": tuple(body)}
+        if group.reduction is not None:
+            red = group.reduction
+            origins.extend(o for o in red.origins if o not in origins)
+            attrs.update(kind="reduction", combiner=red.opdef.attrs["combiner"],
+                         axes=tuple(red.attrs["axes"]), keepdims=bool(red.attrs["keepdims"]),
+                         shape=program.values[red.inputs[0]].shape, outputs=())
+            outputs = red.outputs
+            node_id = red.id
+        else:
+            inner_uses: dict[int, int] = {}
+            for m in members:
+                for i in m.inputs:
+                    inner_uses[i] = inner_uses.get(i, 0) + 1
+            escaping = [n for n in members
+                        if program.use_counts.get(n.outputs[0].id, 0) >
+                        inner_uses.get(n.outputs[0].id, 0) or n is members[-1]]
+            attrs.update(kind="rows" if group.split is not None else "elementwise",
+                         outputs=tuple(member_index[n.outputs[0].id] for n in escaping))
+            if group.split is not None:
+                attrs.update(axes=tuple(group.split[1]), member_shapes=tuple(
+                    tuple(n.outputs[0].shape) for n in members))
+            outputs = tuple(n.outputs[0] for n in escaping)
+            node_id = outputs[0].id
+        if log is not None:
+            names = ", ".join(n.op for n in members) + \
+                (f" -> {group.reduction.op}" if group.reduction else "")
+            log.record("fused", f"%{node_id} <- {len(members) + bool(group.reduction)} ops "
+                       f"({names})", len(members) + bool(group.reduction))
+        return Node(node_id, "fused", tuple(inputs), Attrs(attrs), tuple(outputs),
+                    tuple(origins), ())
 
 
 def fuse_elementwise(program: Program, log: PassLog | None = None) -> Program:
-    ordered = {a for node in program.nodes for a in node.after}
-    group_of: dict[int, _Group] = {}  # value id -> its open-or-closed group
-    position: dict[int, _Group] = {}  # node id of a group's last member -> group
-    groups: list[_Group] = []
-    uses = program.use_counts
-    order = {node.id: k for k, node in enumerate(program.nodes)}
-    for node in program.nodes:
-        candidate = _fusible(node) and node.id not in ordered
-        joined = None
-        if candidate:
-            shape = node.outputs[0].shape
-            open_groups = []
-            for i in node.inputs:
-                g = group_of.get(i)
-                if g is not None and not g.closed and g.shape == shape and \
-                        g not in open_groups:
-                    open_groups.append(g)
-            if open_groups:
-                joined = _merge(open_groups, group_of, position, groups, order)
-        elif _reducible(node) and node.id not in ordered:
-            g = group_of.get(node.inputs[0])
-            if g is not None and not g.closed and g.members[-1].outputs[0].id == \
-                    node.inputs[0] and _private(g, uses):
-                joined = g
-        # Reading a value of another group closes that group.
-        for i in node.inputs:
-            g = group_of.get(i)
-            if g is not None and g is not joined:
-                g.closed = True
-        if joined is None and candidate:
-            joined = _Group(node.outputs[0].shape)
-            groups.append(joined)
-        if joined is None:
-            continue
-        if candidate:
-            joined.members.append(node)
-            joined.values.add(node.outputs[0].id)
-            group_of[node.outputs[0].id] = joined
-        else:
-            joined.reduction = node
-            joined.closed = True
-        last = joined.reduction or joined.members[-1]
-        for key in [k for k, v in position.items() if v is joined]:
-            del position[key]
-        position[last.id] = joined
-    fused_ids = {n.id for g in groups if len(g.members) > 1 or g.reduction
-                 for n in g.members + ([g.reduction] if g.reduction else [])}
-    nodes = []
-    for node in program.nodes:
-        g = position.get(node.id)
-        if g is not None and (len(g.members) > 1 or g.reduction):
-            nodes.append(_fused_node(program, g, log))
-        elif node.id not in fused_ids:
-            nodes.append(node)
-    return dataclasses.replace(program, nodes=tuple(nodes))
-
-
-def _fused_node(program: Program, group: _Group, log: PassLog | None) -> Node:
-    members = group.members
-    member_index = {n.outputs[0].id: j for j, n in enumerate(members)}
-    inputs: list[int] = []
-    for n in members + ([group.reduction] if group.reduction else []):
-        for i in n.inputs:
-            if i not in member_index and i not in inputs:
-                inputs.append(i)
-    origins = []
-    body = []
-    for n in members:
-        args = tuple(len(inputs) + member_index[i] if i in member_index else inputs.index(i)
-                     for i in n.inputs)
-        origin = len(origins)
-        origins.extend(o for o in n.origins if o not in origins)
-        body.append((n.op, args, n.outputs[0].dtype.name, origin,
-                     tuple(sorted(n.attrs.items()))))
-    attrs = {"shape": tuple(group.shape), "body": tuple(body)}
-    if group.reduction is not None:
-        red = group.reduction
-        origins.extend(o for o in red.origins if o not in origins)
-        attrs.update(kind="reduction", combiner=red.opdef.attrs["combiner"],
-                     axes=tuple(red.attrs["axes"]), keepdims=bool(red.attrs["keepdims"]),
-                     shape=program.values[red.inputs[0]].shape, outputs=())
-        outputs = red.outputs
-        node_id = red.id
-    else:
-        escaping = [n for n in members
-                    if program.use_counts.get(n.outputs[0].id, 0) > (
-                        sum(1 for m in members for i in m.inputs if i == n.outputs[0].id))
-                    or n is members[-1]]
-        attrs.update(kind="elementwise",
-                     outputs=tuple(member_index[n.outputs[0].id] for n in escaping))
-        outputs = tuple(n.outputs[0] for n in escaping)
-        node_id = outputs[0].id
-    if log is not None:
-        names = ", ".join(n.op for n in members) + \
-            (f" -> {group.reduction.op}" if group.reduction else "")
-        log.record("fused", f"%{node_id} <- {len(members) + bool(group.reduction)} ops "
-                   f"({names})", len(members) + bool(group.reduction))
-    return Node(node_id, "fused", tuple(inputs), Attrs(attrs), tuple(outputs),
-                tuple(origins), ())
+    return _Fuser(program).run(log)
