@@ -303,3 +303,25 @@ def test_every_workload_has_every_size_and_the_issue_sizes():
     assert WORKLOADS["w1"].sizes["medium"] == {"n": 10_000_000}
     assert WORKLOADS["softmax"].sizes["medium"] == {"rows": 4096, "cols": 1024}
     assert WORKLOADS["mlp_train"].sizes["medium"] == {"batch": 256}
+
+
+# -- the scripts in benchmarks/ ------------------------------------------------------------
+
+def _script(name: str, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_w1_script_runs_on_the_bench_workload():
+    done = _script("w1.py", "--sizes", "1e3", "2e3", "--repeat", "1")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split()[:2] for line in done.stdout.splitlines() if line.startswith("w1 ")]
+    assert rows == [["w1", "n=1,000"], ["w1", "n=2,000"]]
+
+
+def test_large_graphdef_script_round_trips_its_constants(tmp_path):
+    done = _script("large_graphdef.py", "--gb", "0.004", "--chunks", "2", "--dir",
+                   str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "all 2 constants identical" in done.stdout
+    assert not list(tmp_path.iterdir())  # without --keep, its files are removed
