@@ -3,7 +3,8 @@ compared with the interpreted executor, plus device residency and error paths.
 
 Run by tests/test_cuda_sim.py in a child process with NUMBA_ENABLE_CUDASIM=1 (the
 variable must be set before numba is imported); collected directly, it skips unless
-the simulator is on.
+the simulator is on, or GRAPHJIT_CUDA_DEVICE_TESTS=1 asks for the same tests on a real
+GPU (benchmarks/gpu_bench.py does).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import os
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+ON_DEVICE = os.environ.get("GRAPHJIT_CUDA_DEVICE_TESTS") == "1"
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1" and not ON_DEVICE:
     pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 (run through tests/test_cuda_sim.py)",
                 allow_module_level=True)
 
@@ -30,6 +32,7 @@ def _run(case, **session):
         return sess.run(fetches, feeds), graph, fetches, feeds
 
 
+@pytest.mark.skipif(ON_DEVICE, reason="on a GPU")
 def test_the_simulator_is_on_and_launches_are_checked():
     assert cuda.SIMULATOR and cuda.CHECK_SIGNATURES
     assert cuda.CONFIG.threads * cuda.CONFIG.max_blocks < 100  # a few small blocks

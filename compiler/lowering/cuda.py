@@ -218,6 +218,8 @@ class CudaExecutable:
         self._const_arrays: list[np.ndarray] = []
         self._const_slots: dict[int, Callable[[_Run], object]] = {}
         self._flag_count = 0
+        self._reused: dict[int, object] = {}
+        self._reusable = self._fetched_buffers_to_reuse(program)
         self.steps = [self._lower(node) for node in program.nodes]
         last: dict[int, int] = {}
         for index, node in enumerate(program.nodes):
@@ -256,7 +258,20 @@ class CudaExecutable:
             return d
         return get
 
+    @staticmethod
+    def _fetched_buffers_to_reuse(program: Program) -> set[int]:
+        """Fetched values whose device buffer may serve every run: they are downloaded
+        before the run returns, and no view or variable keeps an alias of them."""
+        keeps = _VIEWS | {"assign_variable", "assign_add_variable", "assign_sub_variable"}
+        kept = {i for node in program.nodes if node.op in keeps for i in node.inputs}
+        return set(program.outputs) - kept
+
     def _alloc(self, v: Value):
+        if v.id in self._reusable:
+            buffer = self._reused.get(v.id)
+            if buffer is None:
+                buffer = self._reused[v.id] = cuda.device_array(v.shape, v.dtype.np)
+            return buffer
         if self.memory is not None and v.id in self.memory.slots:
             if self._arenas is None:
                 self._arenas = [cuda.device_array(size, np.uint8)
