@@ -135,6 +135,18 @@ def _indexing(tf):
                      labels: np.array([0, 4, 2, 7], np.int64)}
 
 
+def _user_rows(tf):
+    """Softmax and layer norm written with reductions: the compiler may fuse them into one
+    rows group, which this backend runs member by member on the device."""
+    x = tf.placeholder(tf.float32, [None, 6])
+    e = tf.exp(x - tf.reduce_max(x, axis=1, keepdims=True))
+    softmax = e / tf.reduce_sum(e, axis=1, keepdims=True)
+    mean = tf.reduce_mean(x, axis=-1, keepdims=True)
+    var = tf.reduce_mean(tf.square(x - mean), axis=-1, keepdims=True)
+    norm = (x - mean) * tf.rsqrt(var + 1e-5) * 1.5 + 0.2
+    return [softmax, norm, tf.reduce_sum(norm * x, axis=1)], {x: _f32(4, 6)}
+
+
 def _fallbacks(tf):
     x = tf.placeholder(tf.float32, [3, 4])
     c = tf.cumsum(x, axis=1)  # a host fallback between two device kernels
@@ -145,7 +157,8 @@ CASES = [GraphCase("w1", _w1), GraphCase("broadcast_math", _broadcast_math, rtol
          GraphCase("reductions", _reductions), GraphCase("long_reductions", _long_reductions),
          GraphCase("arg_reductions", _arg_reductions), GraphCase("softmaxes", _softmaxes),
          GraphCase("matmuls", _matmuls), GraphCase("windows", _windows, rtol=2e-5, atol=1e-4),
-         GraphCase("indexing", _indexing), GraphCase("fallbacks", _fallbacks)]
+         GraphCase("indexing", _indexing), GraphCase("user_rows", _user_rows, atol=2e-5),
+         GraphCase("fallbacks", _fallbacks)]
 
 
 def mlp_training(tf, optimizer: str = "adam"):

@@ -26,15 +26,15 @@ def _compiler():
         import numba
         from numba import cuda
 
-        @cuda.jit(device=True)
-        def one():
-            return 1.0
+        @cuda.jit(device=True, inline=True)
+        def one(x):
+            return x + 1.0
 
         def probe(a):
-            a[0] = one()
+            a[0] = one(a[0])
 
-        # calling a device function without a GPU needs numba-cuda (numba's own
-        # numba.cuda asks the driver for the device's compute capability)
+        # an (inlined, as in cuda_math) device function call without a GPU needs
+        # numba-cuda: numba's own numba.cuda asks the driver for the compute capability
         cuda.compile_ptx(probe, (numba.types.float32[::1],), cc=CC)
     except Exception as e:  # noqa: BLE001 - any missing piece of the toolkit skips
         pytest.skip(f"no CUDA PTX compiler here ({type(e).__name__}: {e})")

@@ -204,7 +204,8 @@ class CudaExecutable:
 
     def __init__(self, program: Program):
         self.program = program
-        self.values = program.values
+        self.values = dict(program.values)  # grows by the members of unfused groups
+        self._next_id = max([program.next_id, *self.values]) + 1
         self._lock = threading.Lock()
         self.slot: dict[int, int] = {}
         for v in program.inputs:
@@ -296,7 +297,7 @@ class CudaExecutable:
             if op == "fused" and node.attrs["kind"] == "reduction":
                 return self._lower_reduction(node)
             if op == "fused" and node.attrs["kind"] != "elementwise":
-                raise _Unsupported(f"fused {node.attrs['kind']} kernels")
+                return self._lower_members(node)
             if op == "fused" or (codegen.can_lower_elementwise(op) and len(node.outputs) == 1):
                 return self._lower_elementwise(node)
             opdef = registry.get(op)
@@ -408,6 +409,47 @@ class CudaExecutable:
                        r.device(value_slot).reshape(views[1]), result.reshape(dims))
             r.writes[name] = r.dev[out] = result
         return _Step(node, update, "variable update (device kernel)", [launch.kernel])
+
+    def _lower_members(self, node: Node) -> _Step:
+        """A fused group of a kind this backend has no single kernel for (the CPU's
+        "rows" groups): each member becomes its own device step, in body order."""
+        from ...graphlib.dtypes import as_dtype
+        from ..program import Attrs
+
+        shapes = node.attrs.get("member_shapes")
+        body = node.attrs["body"]
+        if shapes is None or len(shapes) != len(body):
+            raise _Unsupported(f"fused {node.attrs['kind']} kernels")
+        ids = list(node.inputs)
+        steps = []
+        for (op, args, dtype, origin, attrs), shape in zip(body, shapes):
+            vid = self._next_id
+            self._next_id += 1
+            value = Value(vid, as_dtype(dtype), tuple(shape))
+            self.values[vid] = value
+            self.slot[vid] = len(self.slot)
+            member = Node(vid, op, tuple(ids[a] for a in args), Attrs(dict(attrs)), (value,),
+                          node.origins[origin:origin + 1] or node.origins)
+            steps.append(self._lower(member))
+            ids.append(vid)
+        first = len(node.inputs)
+        copies = [(self.slot[v.id], self.slot[ids[first + j]])
+                  for v, j in zip(node.outputs, node.attrs["outputs"])]
+        members = [self.slot[i] for i in ids[first:]]
+
+        def run(r: _Run):
+            for step in steps:
+                step.run(r)
+            for dst, src in copies:
+                r.dev[dst], r.host[dst] = r.dev[src], r.host[src]
+                if src in r.owned:
+                    r.owned.add(dst)
+            for s in members:
+                r.dev[s] = r.host[s] = None
+        hosts = [f"{st.node.op} ({st.fallback})" for st in steps if st.label == "host"]
+        return _Step(node, run, f"{node.attrs['kind']} group as {len(steps)} device steps",
+                     [k for st in steps for k in st.kernels],
+                     fallback="; ".join(hosts) if hosts else "")
 
     # -- elementwise ---------------------------------------------------------------------------
     def _scalar_constants(self, node: Node) -> dict[int, object]:
@@ -932,7 +974,7 @@ class CudaExecutable:
         return list(found.values())
 
     def fallbacks(self) -> list[tuple[Node, str]]:
-        return [(s.node, s.fallback) for s in self.steps if s.label == "host"]
+        return [(s.node, s.fallback) for s in self.steps if s.fallback]
 
     def describe(self) -> str:
         config = "simulator" if SIMULATOR else "device"
@@ -947,7 +989,8 @@ class CudaExecutable:
                     members += f" -> reduce_{node.attrs['combiner']}"
             outs = ", ".join(str(v) for v in node.outputs) or f"^{node.id}"
             origins = "; ".join(str(o) for o in node.origins)
-            label = f"host fallback ({step.fallback})" if step.label == "host" else step.label
+            label = f"host fallback ({step.fallback})" if step.label == "host" else \
+                step.label + (f" (host fallback for {step.fallback})" if step.fallback else "")
             lines.append(f"  {outs} = {label} {node.op}{members}"
                          + (f"   # {origins}" if origins else ""))
         fallbacks = sorted({f"{n.op} ({why})" for n, why in self.fallbacks()})
