@@ -146,11 +146,12 @@ def compile(fetches, feeds: Mapping | None = None, *, device: str = "cpu",  # no
                            verify=verify, dump_after=dump_after)
 
 
-def compile_plan_text(fetch_leaves, feeds: Mapping) -> str:
+def compile_plan_text(fetch_leaves, feeds: Mapping, device: str = "cpu") -> str:
     """`Session.explain`: the plan text for fetch leaves and converted feeds."""
     tensors, ops = _split_fetches(fetch_leaves)
     fed = list(feeds)
-    return compile_program(tensors, ops, fed, [np.shape(feeds[t]) for t in fed]).text()
+    return compile_program(tensors, ops, fed, [np.shape(feeds[t]) for t in fed],
+                           device=device).text()
 
 
 __all__ = ["Plan", "compile", "compile_program", "compile_plan_text"]

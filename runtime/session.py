@@ -253,7 +253,8 @@ class Session:
         from ..compiler import compile_plan_text
         mapper = _FetchMapper(self._graph, fetches)
         feeds = self._convert_feeds(feed_dict)
-        return compile_plan_text(mapper.leaves, feeds)
+        return compile_plan_text(mapper.leaves, feeds,
+                                 device=getattr(self._executor, "device", "cpu"))
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:
