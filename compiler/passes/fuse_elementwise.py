@@ -43,6 +43,8 @@ from . import PassLog
 
 
 def _fusible(node: Node) -> bool:
+    if node.op == "fused":  # already fused: fusing again changes nothing
+        return False
     opdef = node.opdef
     return (opdef.kind == "elementwise" and (opdef.scalar is not None or node.op == "add_n")
             and node.pure and len(node.outputs) == 1 and not node.after
@@ -50,6 +52,8 @@ def _fusible(node: Node) -> bool:
 
 
 def _reducible(node: Node) -> bool:
+    if node.op == "fused":
+        return False
     opdef = node.opdef
     return (opdef.kind == "reduction" and "combiner" in opdef.attrs and node.pure
             and len(node.inputs) == 1 and not node.after and "axes" in node.attrs)
@@ -146,6 +150,9 @@ class _Fuser:
                 del self.position[key]
             self.groups.remove(g)
         target.members.sort(key=lambda n: self.order[n.id])
+        for key in [k for k, v in self.position.items() if v is target]:
+            del self.position[key]
+        self.position[target.members[-1].id] = target
         return target
 
     def join_elementwise(self, node: Node) -> _Group | None:
@@ -167,6 +174,14 @@ class _Fuser:
                 return None
         if split is not None and not all(g.accepts(node, split, self.values) for g in found):
             return None
+        if split is not None:
+            probe = found[0] if found[0].split is not None else _Group(full)
+            probe.split = split
+            allowed = (full, probe.row_shape())
+            # A reduction's non-keepdims value does not broadcast per row: it stays out.
+            if any(self.values[i].shape not in allowed for i in node.inputs
+                   if i in self.group_of and self.group_of[i] in found):
+                return None
         group = self.merge(found)
         if shape != full:
             group.row_values.add(node.outputs[0].id)
