@@ -103,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
     if load and load[0] > description["usable_cpus"]:
         print(f"warning: load average {load[0]:.1f} on {description['usable_cpus']} CPUs: "
               "other processes compete, timings are inflated and noisy")
+        if any((b.get("num_threads") or 1) > 1 for b in description["blas"]
+               if b.get("user_api") == "blas"):
+            print("warning: multi-threaded BLAS on a loaded machine can run GEMMs 10-25x "
+                  "slower (docs/performance.md); compare with OPENBLAS_NUM_THREADS=1")
     started = time.perf_counter()
     workloads = [n for n in names if n != "compile"]
     results = []
