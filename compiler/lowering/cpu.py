@@ -215,6 +215,10 @@ class CpuExecutable:
     def _reference(self, node: Node):
         if node.op == "fused":
             return lambda args, ctx: _run_body_reference(node, args, ctx)
+        if node.op == "const" and not node.after:
+            # Evaluated once: its value never changes, and fetches of it are copied.
+            values = run_node(node, [], None)
+            return lambda args, ctx: values
         buffers = [self._buffers.get(v.id) for v in node.outputs]
         if not any(b is not None for b in buffers):
             return lambda args, ctx: run_node(node, args, ctx)
@@ -369,7 +373,7 @@ class CpuExecutable:
         env: list = [None] * len(self._slot)
         for slot, value in zip(self._input_slots, feed_values):
             env[slot] = value
-        with self._lock, np.errstate(all="ignore"):
+        with self._lock:  # reference kernels set their own errstate; kernels do not warn
             for step, release in zip(self.steps, self._release):
                 args = [env[i] for i in step.inputs]
                 try:
