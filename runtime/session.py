@@ -41,11 +41,29 @@ def _make_executor(executor: str, device: str):
 
 
 class _FetchMapper:
-    """Flattens a nested fetch structure into leaves and rebuilds it from their values."""
+    """Flattens a nested fetch structure into leaves and rebuilds it from their values.
+
+    `tensors` and `targets` are the distinct fetched tensors and ops (what a plan runs);
+    `positions[i]` is the index in `tensors` of leaf i, or None for an op leaf.
+    """
 
     def __init__(self, graph: Graph, fetches):
         self.leaves: list = []
         self.template = self._flatten(graph, fetches)
+        self.tensors: list[Tensor] = []
+        self.targets: list[Operation] = []
+        index: dict = {}
+        self.positions: list = []
+        for leaf in self.leaves:
+            if isinstance(leaf, Operation):
+                if leaf not in self.targets:
+                    self.targets.append(leaf)
+                self.positions.append(None)
+            else:
+                if leaf not in index:
+                    index[leaf] = len(self.tensors)
+                    self.tensors.append(leaf)
+                self.positions.append(index[leaf])
 
     def _flatten(self, graph, fetch):
         if isinstance(fetch, (list, tuple)) and not hasattr(fetch, "_fields"):
@@ -59,6 +77,8 @@ class _FetchMapper:
         return len(self.leaves) - 1
 
     def rebuild(self, values: list):
+        if self.template == 0:  # a single fetch
+            return values[0]
         return self._rebuild(self.template, values)
 
     def _rebuild(self, node, values):
@@ -159,6 +179,7 @@ class Session:
             self._executor = _make_executor(executor, device)
         self._store = VariableStore()
         self._plans: OrderedDict = OrderedDict()
+        self._mappers: dict = {}
         self._plan_lock = threading.Lock()
         self._closed = False
         self._context_stack: list = []
@@ -176,18 +197,12 @@ class Session:
         """Runs the ops needed for `fetches` and returns their values in the same nesting."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        mapper = _FetchMapper(self._graph, fetches)
+        mapper = self._mapper_for(fetches)
+        fetch_tensors, targets = mapper.tensors, mapper.targets
         feeds = self._convert_feeds(feed_dict)
-        fetch_tensors, targets = [], []
-        for leaf in mapper.leaves:
-            if isinstance(leaf, Operation):
-                if leaf not in targets:
-                    targets.append(leaf)
-            elif leaf not in fetch_tensors:
-                fetch_tensors.append(leaf)
         fed = list(feeds)
-        feed_values = [feeds[t] for t in fed]
-        plan = self._plan_for(fetch_tensors, targets, fed, feed_values)
+        feed_values = list(feeds.values())
+        plan = self._plan_for(mapper, fed, feed_values)
         ctx = RunContext(self._store)
         try:
             values = plan.run(ctx, feed_values)
@@ -199,31 +214,52 @@ class Session:
             raise locate_failure(fetch_tensors, targets, fed, feed_values, self._store,
                                  e) from e
         ctx.commit()
-        results = dict(zip(fetch_tensors, values))
         shared = ctx.exposed.union(map(id, feed_values))  # never hand out a stored array
         out = []
-        for leaf in mapper.leaves:
-            if isinstance(leaf, Operation):
+        for position in mapper.positions:
+            if position is None:
                 out.append(None)
                 continue
-            value = results[leaf]
+            value = values[position]
             if id(value) in shared:
                 value = value.copy()
             out.append(value[()] if value.ndim == 0 else value)
         return mapper.rebuild(out)
 
+    def _mapper_for(self, fetches) -> _FetchMapper:
+        """The fetch mapper, cached for fetches that are one graph element or a flat
+        list/tuple of them (the common, cheap-to-key cases)."""
+        if isinstance(fetches, (Tensor, Operation, str)):
+            key = fetches
+        elif type(fetches) in (list, tuple) and all(
+                isinstance(f, (Tensor, Operation)) for f in fetches):
+            key = (type(fetches), *fetches)
+        else:
+            return _FetchMapper(self._graph, fetches)
+        mapper = self._mappers.get(key)
+        if mapper is None:
+            mapper = _FetchMapper(self._graph, fetches)
+            with self._plan_lock:
+                if len(self._mappers) >= _PLAN_CACHE_SIZE:
+                    self._mappers.clear()
+                self._mappers[key] = mapper
+        return mapper
+
     def _convert_feeds(self, feed_dict) -> dict:
         feeds: dict[Tensor, np.ndarray] = {}
         if not feed_dict:
             return feeds
+        graph = self._graph
         for key, value in feed_dict.items():
-            tensor = _as_feed_key(self._graph, key)
+            tensor = key if type(key) is Tensor and key.graph is graph else \
+                _as_feed_key(graph, key)
             feeds[tensor] = _convert_feed(tensor, value)
         return feeds
 
-    def _plan_for(self, fetches, targets, fed, feed_values):
-        key = (tuple(fetches), tuple(targets), tuple(fed),
-               tuple((v.shape, v.dtype) for v in feed_values))
+    def _plan_for(self, mapper: _FetchMapper, fed, feed_values):
+        fetches, targets = mapper.tensors, mapper.targets
+        key = (*fetches, None, *targets, None, *fed, None,
+               *[(v.shape, v.dtype) for v in feed_values])
         with self._plan_lock:
             plan = self._plans.get(key)
             if plan is not None:
@@ -260,6 +296,7 @@ class Session:
     def close(self) -> None:
         self._closed = True
         self._plans.clear()
+        self._mappers.clear()
 
     def __enter__(self):
         graph_ctx = self._graph.as_default()
