@@ -84,10 +84,10 @@ _DEFINED_AT: dict[str, str] = {}
 
 def register(opdef: OpDef) -> OpDef:
     """Adds an op; a second registration of the same name fails and names the first."""
-    import inspect
+    import sys
 
-    frame = inspect.stack()[1]
-    where = f"{frame.filename}:{frame.lineno}"
+    frame = sys._getframe(1)
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
     if opdef.name in _REGISTRY:
         raise ValueError(f"Op {opdef.name!r} is already registered at {_DEFINED_AT[opdef.name]}")
     _REGISTRY[opdef.name] = opdef

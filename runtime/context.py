@@ -69,6 +69,13 @@ class RunContext:
         self.exposed.add(id(new))
         return new
 
+    def stage(self, name: str, value: np.ndarray) -> None:
+        """Records `value` (owned by the caller's plan, not copied) as the variable's new
+        value, committed with the run; compiled plans use it to update variables without
+        an extra copy while a failed run still changes nothing."""
+        self.pending[name] = value
+        self.exposed.add(id(value))
+
     def random_generator(self, key: str, seed) -> np.random.Generator:
         rngs = self.store.rngs
         rng = rngs.get(key)
