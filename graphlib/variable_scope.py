@@ -181,11 +181,66 @@ class _VariableStore:
                                 name=name, dtype=variable_dtype, constraint=constraint)
         self.vars[name] = variable
         if regularizer is not None:
-            with graph.name_scope(name + "/Regularizer/"):
-                loss = regularizer(variable)
-            if loss is not None:
-                graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+            def make_regularizer_op():
+                with graph.name_scope(name + "/Regularizer/"):
+                    return regularizer(variable)
+
+            # TF calls the regularizer once here (at the root name scope) to see whether it
+            # gives a loss, then collects a lazy tensor; the ops and names follow suit.
+            if regularizer(variable) is not None:
+                graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES,
+                                        _LazyEvalTensor(make_regularizer_op))
         return variable
+
+
+class _LazyEvalTensor:
+    """A regularization loss as TF collects it: built once on creation (its name, dtype,
+    shape and fetched value are that tensor's), and built afresh each time it is converted
+    to a Tensor for use in another op."""
+
+    def __init__(self, thunk: Callable[[], Tensor]):
+        self._thunk = thunk
+        self._master_tensor = thunk()
+
+    def _to_tensor(self) -> Tensor:
+        return self._thunk()
+
+    def _as_graph_element(self) -> Tensor:
+        return self._master_tensor
+
+    def _graph_for_ops(self):
+        return self._master_tensor.graph
+
+    name = property(lambda self: self._master_tensor.name)
+    dtype = property(lambda self: self._master_tensor.dtype)
+    shape = property(lambda self: self._master_tensor.shape)
+    op = property(lambda self: self._master_tensor.op)
+    graph = property(lambda self: self._master_tensor.graph)
+
+    def get_shape(self):
+        return self._master_tensor.get_shape()
+
+    def eval(self, feed_dict=None, session=None):
+        return self._master_tensor.eval(feed_dict=feed_dict, session=session)
+
+    def __repr__(self) -> str:
+        return f"<gj._LazyEvalTensor of {self._master_tensor!r}>"
+
+
+def _delegate(method: str):
+    def call(self, *args, **kwargs):
+        return getattr(self._to_tensor(), method)(*args, **kwargs)
+    call.__name__ = method
+    return call
+
+
+for _method in ("__abs__", "__add__", "__and__", "__floordiv__", "__ge__", "__getitem__",
+                "__gt__", "__invert__", "__le__", "__lt__", "__matmul__", "__mod__",
+                "__mul__", "__neg__", "__or__", "__pow__", "__radd__", "__rand__",
+                "__rfloordiv__", "__rmatmul__", "__rmod__", "__rmul__", "__ror__",
+                "__rpow__", "__rsub__", "__rtruediv__", "__rxor__", "__sub__",
+                "__truediv__", "__xor__"):
+    setattr(_LazyEvalTensor, _method, _delegate(_method))
 
 
 def _bind_initializer(initializer, shape: list, dtype):

@@ -289,3 +289,28 @@ def test_same_names_as_tensorflow():
     with gj.Graph().as_default():
         ours = build(gj, vs)
     assert ours == theirs
+
+
+def test_regularization_loss_names_and_values_as_tensorflow():
+    tf = pytest.importorskip("tensorflow.compat.v1")
+    tf.disable_eager_execution()
+
+    def build(t, scope_mod, inits):
+        with scope_mod.variable_scope("net"):
+            w = scope_mod.get_variable("w", [2, 2], initializer=inits.constant_initializer(
+                [[1.0, -2.0], [3.0, 0.5]]), regularizer=lambda v: 0.1 * t.reduce_sum(v * v))
+        losses = t.get_collection(t.GraphKeys.REGULARIZATION_LOSSES)
+        total = t.add_n(losses) + 1.0
+        later = t.multiply(w, 2.0)
+        return [losses[0].name, total.name, later.name], [losses[0], total]
+
+    with tf.Graph().as_default():
+        names_tf, outs = build(tf, tf, tf)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            values_tf = sess.run(outs)
+    with gj.Graph().as_default():
+        names_gj, outs = build(gj, vs, init)
+        values_gj = _run(outs)
+    assert names_gj == names_tf
+    np.testing.assert_allclose(values_gj, values_tf, rtol=1e-6)
