@@ -1319,6 +1319,33 @@ def ones(shape, dtype=dtypes.float32, name=None) -> Tensor:
     return _filled(shape, dtype, 1, name or "ones")
 
 
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None) -> Tensor:
+    """`tf.boolean_mask`: the entries of `tensor` where the k-D boolean `mask` is true,
+    mask dimensions starting at `axis` (default 0) flattened into one of unknown size."""
+    from .math import where
+
+    x = convert_to_tensor(tensor)
+    m = convert_to_tensor(mask, dtype=dtypes.bool_)
+    k = m.shape.rank
+    if k is None or k == 0:
+        raise ValueError("mask cannot be scalar, and its rank must be known statically")
+    if x.shape.rank is None:
+        raise ValueError("boolean_mask needs a tensor of known rank")
+    axis = 0 if axis is None else int(axis) % x.shape.rank
+    if not x.shape[axis:axis + k].is_compatible_with(m.shape):
+        raise ValueError(f"Shapes {x.shape[axis:axis + k]} and {m.shape} are incompatible")
+    with x.graph.name_scope(name) as scope:
+        lead, rest = x.shape[:axis], x.shape[axis + k:]
+        if lead.concatenate(rest).is_fully_defined():
+            flat_shape = lead.as_list() + [-1] + rest.as_list()
+        else:
+            dims = shape(x)
+            flat_shape = concat([dims[:axis], [-1], dims[axis + k:]], 0)
+        flat = reshape(x, flat_shape)
+        indices = reshape(where(reshape(m, [-1])), [-1])
+        return gather(flat, indices, axis=axis, name=scope)
+
+
 # -- range --------------------------------------------------------------------------------
 
 def _range_size(start, limit, delta) -> int:
@@ -1773,4 +1800,4 @@ Variable.__getitem__ = _variable_getitem
 __all__ = ["reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "concat",
            "stack", "unstack", "split", "tile", "pad", "gather", "unsorted_segment_sum",
            "one_hot", "shape", "size", "rank", "fill", "zeros", "ones", "range",
-           "broadcast_to", "reverse", "slice", "strided_slice", "newaxis"]
+           "broadcast_to", "reverse", "slice", "strided_slice", "newaxis", "boolean_mask"]

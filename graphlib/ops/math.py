@@ -28,7 +28,7 @@ from ..dtypes import DType
 from ..graph import Tensor
 from ..registry import OpDef, Spec, register
 from ..shapes import TensorShape, broadcast_shapes
-from .core import convert_to_tensor, sum_to_shape, zeros_like
+from .core import convert_to_tensor, identity, ones_like, sum_to_shape, zeros_like
 from .state import Variable
 
 _FLOAT = (dtypes.float32, dtypes.float64)
@@ -621,6 +621,56 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None) -> Tensor:
                              name=name or "clip_by_value").outputs[0]
 
 
+def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
+    """`tf.clip_by_norm`: t scaled down so its L2 norm (over `axes`, default all) is at most
+    `clip_norm`; TF's composite, with a finite gradient where the norm is 0."""
+    from .reduce import reduce_sum
+
+    t = convert_to_tensor(t)
+    with t.graph.name_scope(name or "clip_by_norm") as scope:
+        l2sum = reduce_sum(multiply(t, t), axes, keepdims=True)
+        positive = greater(l2sum, zeros_like(l2sum))
+        l2norm = where(positive, sqrt(where(positive, l2sum, ones_like(l2sum))), l2sum)
+        clip_norm = convert_to_tensor(clip_norm, dtype_hint=t.dtype)
+        clipped = truediv(multiply(t, clip_norm), maximum(l2norm, clip_norm))
+        return identity(clipped, name=scope)
+
+
+def global_norm(t_list, name=None) -> Tensor:
+    """`tf.global_norm`: sqrt of the sum of the squared L2 norms of the (non-None) tensors."""
+    from .array import stack
+    from .nn import l2_loss
+    from .reduce import reduce_sum
+
+    tensors = [convert_to_tensor(t) for t in t_list if t is not None]
+    if not tensors:
+        raise ValueError("global_norm needs at least one tensor")
+    with tensors[0].graph.name_scope(name or "global_norm") as scope:
+        half_squared = reduce_sum(stack([l2_loss(t) for t in tensors]))
+        return sqrt(multiply(half_squared, 2.0), name=scope)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None) -> tuple:
+    """`tf.clip_by_global_norm`: (the tensors scaled by clip_norm / max(global_norm,
+    clip_norm), the global norm); None entries stay None."""
+    if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
+        raise TypeError("t_list should be a sequence")
+    t_list = [None if t is None else convert_to_tensor(t) for t in t_list]
+    present = [t for t in t_list if t is not None]
+    graph = present[0].graph
+    with graph.name_scope(name or "clip_by_global_norm") as scope:
+        use_norm = global_norm(present, name) if use_norm is None else \
+            convert_to_tensor(use_norm)
+        clip_norm = convert_to_tensor(clip_norm, dtype_hint=use_norm.dtype)
+        one = convert_to_tensor(1.0, dtype=use_norm.dtype)
+        scale = multiply(clip_norm, minimum(truediv(one, use_norm), truediv(one, clip_norm)))
+        scale = add(scale, subtract(use_norm, use_norm))  # NaN when the norm is infinite
+        clipped = [None if t is None else
+                   identity(multiply(t, cast(scale, t.dtype)), name=f"{scope[:-1]}_{i}")
+                   for i, t in enumerate(t_list)]
+    return clipped, use_norm
+
+
 # -- comparisons --------------------------------------------------------------------------
 
 register(OpDef(
@@ -956,7 +1006,8 @@ __all__ = [
     "mod", "floormod", "pow", "squared_difference", "maximum", "minimum", "negative", "abs",
     "sign", "square", "reciprocal", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin",
     "cos", "tanh", "sigmoid", "floor", "ceil", "round", "cast", "to_float", "to_double",
-    "to_int32", "to_int64", "clip_by_value", "equal", "not_equal", "less", "less_equal",
+    "to_int32", "to_int64", "clip_by_value", "clip_by_norm", "global_norm",
+    "clip_by_global_norm", "equal", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "is_nan", "is_finite", "logical_and", "logical_or",
     "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
     "where", "where_v2",

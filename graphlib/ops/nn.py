@@ -37,7 +37,7 @@ from ..shapes import TensorShape
 from . import array as array_ops
 from . import math as math_ops
 from . import reduce as reduce_ops
-from ._util import normalize_axis, same
+from ._util import graph_of, normalize_axis, same
 from .core import constant, convert_to_tensor, sum_to_shape, zeros_like
 from .math import sigmoid, tanh  # re-exported as tf.nn.sigmoid / tf.nn.tanh
 
@@ -513,6 +513,26 @@ register(OpDef(
 def l2_loss(t, name=None) -> Tensor:
     """`tf.nn.l2_loss`: sum(t ** 2) / 2."""
     return _unary("l2_loss", "L2Loss", t, name)
+
+
+# -- embeddings ---------------------------------------------------------------------------
+
+
+def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
+                     max_norm=None) -> Tensor:
+    """`tf.nn.embedding_lookup`: rows of `params` (a tensor, a Variable or a one-element list)
+    at `ids` (a gather); with `max_norm`, each looked-up row is clipped to that L2 norm."""
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise ValueError("graphjit's embedding_lookup takes one params tensor; "
+                             f"got a list of {len(params)} (partitioned embeddings)")
+        params = params[0]
+    with graph_of(params, ids).name_scope(name or "embedding_lookup") as scope:
+        rows = array_ops.gather(params, ids)
+        if max_norm is None:
+            return rows
+        trailing = list(range(convert_to_tensor(ids).shape.rank or 0, rows.shape.rank))
+        return math_ops.clip_by_norm(rows, max_norm, axes=trailing, name=scope)
 
 
 # -- dropout ------------------------------------------------------------------------------
@@ -1182,7 +1202,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 
 
 __all__ = [
-    "moments", "batch_normalization", "l2_normalize",
+    "moments", "batch_normalization", "l2_normalize", "embedding_lookup",
     "relu", "relu6", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "bias_add", "l2_loss", "dropout", "sigmoid_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
