@@ -805,7 +805,9 @@ class _Builder(tf_import.ImportContext):
                 self.node = node
                 try:
                     self._build_node(node)
-                except (ValueError, TypeError, KeyError, IndexError) as e:
+                except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+                    # AttributeError: an attr of the wrong kind (e.g. a missing dtype)
+                    # reached an op's shape rule; the file is malformed at this node.
                     message = e.args[0] if e.args else str(e)
                     raise ValueError(f"{_where(self.parsed.source, node.proto)}: "
                                      f"{message}") from e
