@@ -32,10 +32,30 @@ from .graphlib.ops.reduce import *
 from .graphlib.ops.state import *
 from .graphlib.serialization import import_graph_def
 from .graphlib.shapes import TensorShape
+from .graphlib.variable_scope import (
+    AUTO_REUSE,
+    VariableScope,
+    get_variable,
+    get_variable_scope,
+    no_regularizer,
+    variable_scope,
+)
 from .runtime import InteractiveSession, Session
 from .compiler import compile
 from . import bitwise, debugging, graph_util, io, losses, math, nn, summary, train, viz
 from .debugging import add_check_numerics_ops, verify_tensor_all_finite
+from . import initializers, layers
+from .initializers import (
+    constant_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
 
 float = float32
 double = float64
