@@ -56,6 +56,9 @@ from .reference import run_node
 PARALLEL_MIN_ELEMENTS = 1 << 16
 _UNREFERENCED = 3  # sys.getrefcount of an array held by one dict entry and one local
 _MATMUL_DTYPES = frozenset("fd")
+_UNINITIALIZED = np.empty(0)  # the "current value" of a variable not yet assigned
+_STATE_OPS = frozenset({"var_handle", "read_variable", "assign_variable",
+                        "assign_add_variable", "assign_sub_variable"})
 
 
 # Ops whose kernels run on NumPy's multithreaded BLAS. OpenBLAS's threads and Numba's
@@ -154,6 +157,7 @@ class CpuExecutable:
                 v = values[vid]
                 self._buffers[vid] = arenas[slot][:v.nbytes].view(v.dtype.np).reshape(v.shape)
         self._threads = not any(node.op in _BLAS_OPS for node in program.nodes)
+        self._merged, self._absorbed = _plan_merges(program)
         self.steps = [self._lower(node) for node in program.nodes]
         self._input_slots = [self._slot[v.id] for v in program.inputs]
         self._output_slots = [self._slot[i] for i in program.outputs]
@@ -161,17 +165,15 @@ class CpuExecutable:
         self._copy_out = [i > 0 and vid in program.outputs[:i] or
                           (vid in producers and producers[vid][0].op == "const")
                           for i, vid in enumerate(program.outputs)]
-        last: dict[int, int] = {}
-        for index, node in enumerate(program.nodes):
-            for v in node.outputs:
-                last[v.id] = index
-            for i in node.inputs:
-                last[i] = index
-        keep = set(program.outputs)
+        last: dict[int, int] = {}  # slot -> the last step writing or reading it
+        for index, step in enumerate(self.steps):
+            for slot in step.outputs + step.inputs:
+                last[slot] = index
+        keep = set(self._output_slots)
         self._release = [[] for _ in program.nodes]
-        for vid, index in last.items():
-            if vid not in keep:
-                self._release[index].append(self._slot[vid])
+        for slot, index in last.items():
+            if slot not in keep:
+                self._release[index].append(slot)
 
     # -- lowering one node ------------------------------------------------------------------
     def _out(self, v: Value) -> np.ndarray:
@@ -193,6 +195,18 @@ class CpuExecutable:
         inputs = tuple(self._slot[i] for i in node.inputs)
         outputs = tuple(self._slot[v.id] for v in node.outputs)
         lowered = None
+        if node.id in self._absorbed:
+            return _Step(node, (), (), lambda args, ctx: (),
+                         f"computed by the step of %{self._absorbed[node.id]}")
+        partner = self._merged.get(node.id)
+        if partner is not None and partner.op == "sum_to_shape":
+            run, label, kernel = self._elementwise_sum(node, partner)
+            outputs += tuple(self._slot[v.id] for v in partner.outputs)
+            return _Step(node, inputs, outputs, run, label, kernel)
+        if partner is not None:
+            run, label, kernel = self._update(node, partner)
+            inputs = inputs[:1] + tuple(self._slot[i] for i in partner.inputs)
+            return _Step(node, inputs, outputs, run, label, kernel)
         if node.op == "fused" and node.attrs["kind"] == "reduction":
             lowered = self._reduction(node)
         elif node.op == "fused" and node.attrs["kind"] == "rows":
@@ -207,6 +221,12 @@ class CpuExecutable:
             lowered = self._row_op(node)
         elif node.op == "matmul":
             lowered = self._matmul(node)
+        elif node.op == "sum_to_shape":
+            lowered = self._sum_to_shape(node)
+        elif node.op == "broadcast_reduced":
+            lowered = self._broadcast_reduced(node)
+        elif node.op in _STATE_OPS:
+            lowered = self._state(node)
         if lowered is None:
             return _Step(node, inputs, outputs, self._reference(node), "reference")
         run, label, kernel = lowered
@@ -266,22 +286,29 @@ class CpuExecutable:
                 found[k] = np.asarray(producer[0].attrs["value"]).reshape(()).item()
         return found
 
-    def _reduction(self, node: Node):
+    def _reduction(self, node: Node, combiner: str | None = None,
+                   axes: tuple[int, ...] | None = None):
+        """A reduction kernel; `combiner` and `axes` are given for ops that are reductions
+        without being registry reductions with a combiner (sum_to_shape), whose first
+        input is then the only one the kernel reads."""
         values = self.program.values
+        inputs = node.inputs
         if node.op == "fused":
             steps, shape = _body_of(node, self.program)
             combiner, axes = node.attrs["combiner"], tuple(node.attrs["axes"])
+        elif combiner is not None:
+            steps, shape, inputs = [], values[inputs[0]].shape, inputs[:1]
         else:
-            steps, shape = [], values[node.inputs[0]].shape
+            steps, shape = [], values[inputs[0]].shape
             combiner, axes = registry.get(node.op).attrs["combiner"], tuple(node.attrs["axes"])
-        layout = _reduction_layout(shape, axes, [values[i].shape for i in node.inputs])
+        layout = _reduction_layout(shape, axes, [values[i].shape for i in inputs])
         if layout is None:
             return None
         dims, spans = layout
         in_views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
         out_value = node.outputs[0]
         source = codegen.reduction_source(
-            steps, [values[i].dtype.np for i in node.inputs], spans, combiner,
+            steps, [values[i].dtype.np for i in inputs], spans, combiner,
             out_value.dtype.np, columns=dims[2] > 1)
         kernel = _Kernel("reduction", source, int(np.prod(dims)), self._threads)
         function = kernel.function
@@ -294,6 +321,176 @@ class CpuExecutable:
             return (out,)
         label = f"reduction[{combiner}, {len(steps)} fused ops, {kernel.variant}]"
         return run, label, kernel
+
+    def _sum_to_shape(self, node: Node):
+        """The broadcast-gradient sum (a bias gradient's column sum) as a sum reduction
+        over the axes along which the second input was broadcast."""
+        values = self.program.values
+        shape, like = values[node.inputs[0]].shape, values[node.inputs[1]].shape
+        if node.outputs[0].dtype.np.kind not in "fiu":
+            return None
+        if tuple(shape) == tuple(like):
+            return self._copy(node, node.inputs[0], shape, "sum_to_shape[no axes: copy")
+        return self._reduction(node, "sum", _sum_to_shape_axes(shape, like))
+
+    def _broadcast_reduced(self, node: Node):
+        """A reduction's gradient spread back over the reduced axes: an elementwise copy
+        from the keepdims view of the value."""
+        values = self.program.values
+        like = values[node.outputs[0].id].shape
+        rank = len(like)
+        axes = {a % rank for a in node.attrs["axes"]} if rank else set()
+        kept = tuple(1 if d in axes else n for d, n in enumerate(like))
+        if values[node.inputs[0]].size != int(np.prod(kept, dtype=np.int64)):
+            return None
+        return self._copy(node, node.inputs[0], kept, "broadcast_reduced[copy")
+
+    def _copy(self, node: Node, source_id: int, source_shape, label: str):
+        """Output 0 of `node` := value `source_id` viewed as `source_shape`, broadcast."""
+        out_value = node.outputs[0]
+        dtype = out_value.dtype.np
+        if self.program.values[source_id].dtype.np != dtype:
+            return None
+        dims, spans = codegen.coalesce(out_value.shape, [source_shape])
+        view = tuple(d if s else 1 for d, s in zip(dims, spans[0]))
+        source = codegen.elementwise_source([codegen.Step("identity", (0,), (), dtype)],
+                                            [dtype], spans, (0,))
+        kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
+        function = kernel.function
+        index = node.inputs.index(source_id)
+
+        def run(args, ctx):
+            out = self._out(out_value)
+            function(np.ascontiguousarray(args[index]).reshape(view), out.reshape(dims))
+            return (out,)
+        return run, f"{label}, {kernel.variant}]", kernel
+
+    def _state(self, node: Node):
+        """Variable handles, reads and assignments without the reference kernels' checks
+        and copies. An assignment writes the new value into one of two buffers of its
+        own and stages it (`RunContext.stage`): the store commits it with the run, and a
+        failed run leaves the committed value, the other buffer, untouched. A buffer is
+        reused only while nothing else holds it (the store, a caller, a later read)."""
+        op = node.op
+        if op == "var_handle":
+            name = node.attrs["shared_name"]
+            return (lambda args, ctx: (ctx.variable_handle(name),)), "variable handle", None
+        if op == "read_variable":
+            return (lambda args, ctx: (ctx.read_variable(args[0]),)), "variable read", None
+        out_value = node.outputs[0]
+        dtype, shape = out_value.dtype.np, tuple(out_value.shape)
+        if dtype is None:
+            return None
+        update = {"assign_variable": None, "assign_add_variable": np.add,
+                  "assign_sub_variable": np.subtract}[op]
+        target = self._double_buffer(shape, dtype)
+
+        def run(args, ctx):
+            name, value = args
+            current = ctx.pending.get(name)
+            if current is None:
+                current = ctx.committed.get(name)
+            if current is None and update is None:
+                current = _UNINITIALIZED
+            elif current is None or current.shape != shape or current.dtype != dtype or \
+                    np.shape(value) != shape:
+                return run_node(node, args, ctx)  # its errors, or a broadcast update
+            out = target(current)
+            if update is None:
+                np.copyto(out, value)
+            else:
+                update(current, value, out=out)
+            ctx.stage(name, out)
+            return (out,)
+        return run, "variable write (double-buffered, staged)", None
+
+    def _update(self, node: Node, producer: Node):
+        """assign_add/assign_sub of the value of the elementwise `producer` (an optimizer's
+        `lr * grad`) as one kernel `var -/+ body(...)` writing the staged buffer: the
+        product is never stored."""
+        values = self.program.values
+        steps, _ = _body_of(producer, self.program)
+        n = len(producer.inputs)
+        out_member = producer.attrs["outputs"][0] if producer.op == "fused" else 0
+        steps = [codegen.Step(st.op, tuple(a if a < n else a + 1 for a in st.args),
+                              st.attrs, st.dtype) for st in steps]
+        final = codegen.Step("add" if node.op == "assign_add_variable" else "subtract",
+                             (n, n + 1 + out_member), (), node.outputs[0].dtype.np)
+        out_value = node.outputs[0]
+        dtype, shape = out_value.dtype.np, tuple(out_value.shape)
+        in_shapes = [values[i].shape for i in producer.inputs] + [shape]
+        dims, spans = codegen.coalesce(shape, in_shapes)
+        views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
+        literals = self._scalar_constants(producer)
+        source = codegen.elementwise_source(
+            steps + [final], [values[i].dtype.np for i in producer.inputs] + [dtype],
+            spans, (len(steps),), literals)
+        kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
+        function = kernel.function
+        passed = [(k, views[k]) for k in range(n) if k not in literals]
+        target = self._double_buffer(shape, dtype)
+
+        def run(args, ctx):
+            name, operands = args[0], args[1:]
+            current = ctx.pending.get(name)
+            if current is None:
+                current = ctx.committed.get(name)
+            if current is None or current.shape != shape or current.dtype != dtype:
+                (value,) = _run_producer(producer, operands, ctx)
+                return run_node(node, [name, value], ctx)  # its errors, or a broadcast
+            out = target(current)
+            function(*[np.ascontiguousarray(operands[k]).reshape(view) for k, view in passed],
+                     current.reshape(views[n]), out.reshape(dims))
+            ctx.stage(name, out)
+            return (out,)
+        label = f"variable update[{len(steps) + 1} ops fused, staged, {kernel.variant}]"
+        return run, label, kernel
+
+    def _elementwise_sum(self, node: Node, total: Node):
+        """The elementwise `node` and the sum_to_shape `total` of its value in one pass:
+        a reduction kernel that also stores the value it reduces (a ReLU gradient and
+        its bias gradient)."""
+        values = self.program.values
+        steps, shape = _body_of(node, self.program)
+        axes = _sum_to_shape_axes(shape, values[total.inputs[1]].shape)
+        dims, spans = _reduction_layout(shape, axes, [values[i].shape for i in node.inputs])
+        in_views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
+        full_value, sum_value = node.outputs[0], total.outputs[0]
+        source = codegen.reduction_source(
+            steps, [values[i].dtype.np for i in node.inputs], spans, "sum",
+            sum_value.dtype.np, columns=dims[2] > 1, keep=True)
+        kernel = _Kernel("reduction", source, int(np.prod(dims)), self._threads)
+        function = kernel.function
+        out_view = (dims[0], dims[2])
+        # Planned for the sum_to_shape's position, the sum's slot may still hold a value
+        # live here: it gets a buffer of its own.
+        private = np.empty(sum_value.shape, sum_value.dtype.np) \
+            if sum_value.id in self._buffers else None
+
+        def run(args, ctx):
+            xs = [np.ascontiguousarray(a).reshape(view) for a, view in zip(args, in_views)]
+            full = self._out(full_value)
+            out = private if private is not None else self._out(sum_value)
+            function(dims, *xs, out.reshape(out_view), full.reshape(dims))
+            return (full, out)
+        label = f"reduction[sum, {len(steps)} fused ops, value kept, {kernel.variant}]"
+        return run, label, kernel
+
+    def _double_buffer(self, shape, dtype):
+        """`target(current)`: one of two arrays that is neither `current` (the
+        variable's value now) nor held anywhere else, replaced when both are held."""
+        pair: list = [None, None]
+
+        def target(current):
+            for buffer in pair:
+                # held by `pair`, `buffer` and getrefcount's argument only
+                if buffer is not None and buffer is not current and \
+                        sys.getrefcount(buffer) <= _UNREFERENCED:
+                    return buffer
+            k = 0 if pair[0] is current or pair[0] is None else 1
+            pair[k] = np.empty(shape, dtype)
+            return pair[k]
+        return target
 
     def _rows(self, node: Node):
         """A fused rows group: reductions over trailing axes with their producers and
@@ -421,6 +618,57 @@ class CpuExecutable:
             lines.append(f"kernel {name}:")
             lines.extend("    " + line for line in kernel.source.rstrip().splitlines())
         return "\n".join(lines)
+
+
+def _lowers_elementwise(node: Node) -> bool:
+    if node.op == "fused":
+        return node.attrs["kind"] == "elementwise"
+    return codegen.can_lower_elementwise(node.op) and node.pure and len(node.outputs) == 1
+
+
+def _sum_to_shape_axes(shape, like) -> tuple[int, ...]:
+    """The axes sum_to_shape sums: leading ones, and those where `like` has size 1."""
+    lead = len(shape) - len(like)
+    return tuple(d for d in range(len(shape))
+                 if d < lead or (like[d - lead] == 1 and shape[d] != 1))
+
+
+def _plan_merges(program: Program) -> tuple[dict[int, Node], dict[int, int]]:
+    """Neighbouring nodes lowered as one step: an elementwise node and the sum_to_shape
+    right after it that reduces its value (one pass computes and sums), and an
+    assign_add/assign_sub right after the elementwise node that makes its value, read
+    nowhere else (the update kernel computes it). Adjacent only: the memory plan's
+    liveness then holds for the merged step. Returns ({id of the node whose step runs
+    both: the other node}, {id of the node computed by another's step: that id})."""
+    merged: dict[int, Node] = {}
+    absorbed: dict[int, int] = {}
+    uses, fetched, values = program.use_counts, set(program.outputs), program.values
+    nodes = program.nodes
+    for before, node in zip(nodes, nodes[1:]):
+        if before.id in merged or before.id in absorbed or not _lowers_elementwise(before) \
+                or len(before.outputs) != 1:
+            continue
+        value = before.outputs[0]
+        if node.op in ("assign_add_variable", "assign_sub_variable") and \
+                node.inputs[1] == value.id and uses.get(value.id) == 1 and \
+                value.id not in fetched and value.shape == node.outputs[0].shape and \
+                value.dtype == node.outputs[0].dtype and value.dtype.np is not None:
+            merged[node.id], absorbed[before.id] = before, node.id
+        elif node.op == "sum_to_shape" and node.inputs[0] == value.id and \
+                value.dtype.np is not None and value.dtype.np.kind == "f" and \
+                node.outputs[0].dtype == value.dtype and \
+                tuple(value.shape) != tuple(node.outputs[0].shape):
+            axes = _sum_to_shape_axes(value.shape, values[node.inputs[1]].shape)
+            shapes = [values[i].shape for i in before.inputs]
+            if _reduction_layout(value.shape, axes, shapes) is not None:
+                merged[before.id], absorbed[node.id] = node, before.id
+    return merged, absorbed
+
+
+def _run_producer(node: Node, args: Sequence, ctx) -> tuple:
+    if node.op == "fused":
+        return _run_body_reference(node, args, ctx)
+    return run_node(node, args, ctx)
 
 
 def _reduction_layout(shape, axes, input_shapes):

@@ -7,8 +7,9 @@ at once. The lowering allocates the slots once per executable and every run reus
 
 A value is planned when its producer writes into a given output buffer (a "fused" node,
 an elementwise op with a scalar expression, a reduction with a combiner, softmax /
-log_softmax, matmul), every reader is such a node too (they never keep their inputs, as
-a variable assignment would), and it is not fetched (the caller keeps fetched arrays).
+log_softmax, matmul, sum_to_shape, broadcast_reduced), every reader is such a node too
+or an assign_add/assign_sub update (they never keep their inputs, as a plain variable
+assignment may), and it is not fetched (the caller keeps fetched arrays).
 Walking the nodes in order, a slot is freed after its value's last reader; a new value
 takes the smallest free slot that fits, else a new slot. An elementwise node may write
 its output over an input that dies at that node and has the same dtype and shape (each
@@ -25,7 +26,11 @@ from dataclasses import dataclass, field
 from ..program import Node, Program
 from . import PassLog
 
-_WRITES_INTO_BUFFER = frozenset({"softmax", "log_softmax", "matmul"})
+_WRITES_INTO_BUFFER = frozenset({"softmax", "log_softmax", "matmul", "sum_to_shape",
+                                 "broadcast_reduced"})
+# Readers that never keep their input: an update computes a new array from it (a plain
+# `assign_variable` may keep the assigned array itself, so its input is not planned).
+_READS_ONLY = frozenset({"assign_add_variable", "assign_sub_variable"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def plan_memory(program: Program, log: PassLog | None = None) -> PlannedProgram:
     last_use: dict[int, int] = {}
     for index, node in enumerate(nodes):
         for i in node.inputs:
-            readers_ok[i] = readers_ok.get(i, True) and kernel[node.id]
+            readers_ok[i] = readers_ok.get(i, True) and (kernel[node.id] or
+                                                         node.op in _READS_ONLY)
             last_use[i] = index
     fetched = set(program.outputs)
     planned = {v.id: v for node in nodes if kernel[node.id] for v in node.outputs

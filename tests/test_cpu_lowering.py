@@ -1,0 +1,141 @@
+"""The Numba CPU lowering of gradient helpers and variable state: sum_to_shape and
+broadcast_reduced as kernels, an elementwise value and its bias-gradient sum in one pass,
+optimizer updates as one staged, double-buffered kernel; each against the interpreter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphjit as gj
+
+
+def _both(build, feeds_of, runs: int = 1):
+    """Runs `build()`'s fetches `runs` times under each executor; returns both results
+    and the compiled session's explain() text."""
+    out, text = {}, ""
+    for executor in ("interpreted", "compiled"):
+        graph = gj.Graph()
+        with graph.as_default():
+            fetches, init = build()
+            feeds = feeds_of(graph)
+            with gj.Session(graph=graph, executor=executor) as sess:
+                if init is not None:
+                    sess.run(init)
+                out[executor] = [sess.run(fetches, feeds) for _ in range(runs)]
+                if executor == "compiled":
+                    text = sess.explain(fetches, feeds)
+    return out["interpreted"], out["compiled"], text
+
+
+def _shapes_with_broadcast(draw_shape, mask):
+    return tuple(1 if m else d for d, m in zip(draw_shape, mask))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+       data=st.data())
+def test_sum_to_shape_and_broadcast_reduced_match_interpreter(shape, data):
+    rank = len(shape)
+    mask = data.draw(st.lists(st.booleans(), min_size=rank, max_size=rank))
+    drop = data.draw(st.integers(0, rank - 1))
+    like_shape = _shapes_with_broadcast(shape, mask)[drop:]
+    axes = sorted(data.draw(st.sets(st.integers(0, rank - 1), min_size=1)))
+    keepdims = data.draw(st.booleans())
+    rng = np.random.default_rng(0)
+    x_value = rng.standard_normal(shape).astype(np.float32)
+
+    def build():
+        x = gj.placeholder(gj.float32, shape, name="x")
+        like = gj.zeros(like_shape)
+        summed = gj.graphlib.ops.core.sum_to_shape(x * 2.0, like)
+        reduced = gj.reduce_sum(x, axes, keepdims=keepdims)
+        spread = gj.broadcast_reduced(reduced * 3.0, x, axes, keepdims)
+        return [summed, spread], None
+
+    (want,), (got,), text = _both(build, lambda g: {g.get_tensor_by_name("x:0"): x_value})
+    for w, g in zip(want, got):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    assert "reference broadcast_reduced" not in text
+
+
+def test_relu_gradient_and_bias_gradient_run_as_one_pass():
+    rng = np.random.default_rng(1)
+    x_value = rng.standard_normal((32, 24)).astype(np.float32)
+    w_value = rng.standard_normal((24, 16)).astype(np.float32) * 0.1
+
+    def build():
+        x = gj.placeholder(gj.float32, [None, 24], name="x")
+        w = gj.Variable(w_value, name="w")
+        b = gj.Variable(np.zeros(16, np.float32), name="b")
+        h = gj.nn.relu(gj.matmul(x, w) + b)
+        loss = gj.reduce_sum(h * h)
+        return gj.gradients(loss, [w, b]), gj.global_variables_initializer()
+
+    (want,), (got,), text = _both(build, lambda g: {g.get_tensor_by_name("x:0"): x_value})
+    for w, g in zip(want, got):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    assert "value kept" in text  # relu_grad and sum_to_shape: one reduction kernel
+    assert "computed by the step of" in text
+    assert "reference sum_to_shape" not in text
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_optimizer_updates_are_staged_kernels_and_match_interpreter(optimizer):
+    rng = np.random.default_rng(2)
+    x_value = rng.standard_normal((16, 8)).astype(np.float32)
+    init_w = rng.standard_normal((8, 4)).astype(np.float32)
+
+    def build():
+        x = gj.placeholder(gj.float32, [None, 8], name="x")
+        w = gj.Variable(init_w, name="w")
+        b = gj.Variable(np.zeros(4, np.float32), name="b")
+        loss = gj.reduce_mean(gj.square(gj.matmul(x, w) + b))
+        opt = gj.train.GradientDescentOptimizer(0.1) if optimizer == "sgd" else \
+            gj.train.MomentumOptimizer(0.1, 0.9)
+        return [opt.minimize(loss), loss, w.value(), b.value()], \
+            gj.global_variables_initializer()
+
+    want, got, text = _both(build, lambda g: {g.get_tensor_by_name("x:0"): x_value}, runs=4)
+    for w_run, g_run in zip(want, got):
+        for w, g in zip(w_run[1:], g_run[1:]):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    if optimizer == "sgd":
+        assert "variable update[2 ops fused, staged" in text
+    assert "reference assign" not in text and "reference read_variable" not in text
+
+
+def test_staged_updates_never_overwrite_arrays_the_caller_or_store_holds():
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.zeros(1000, np.float32), name="v")
+        step = v.assign_sub(gj.fill([1000], 1.0) * 2.0)
+        with gj.Session(graph=graph) as sess:
+            sess.run(v.initializer)
+            held = [sess.run(v.value()) for _ in range(1)]
+            after = []
+            for _ in range(5):
+                after.append(sess.run(step))
+                held.append(sess.run(v.value()))
+            for k, (a, h) in enumerate(zip(after, held[1:])):
+                assert np.all(a == -2.0 * (k + 1)) and np.all(h == -2.0 * (k + 1))
+            assert np.all(held[0] == 0)
+            # A run that fails after the update leaves the committed value unchanged.
+            bad = gj.placeholder(gj.float32, [None])
+            with gj.control_dependencies([step]):
+                failing = gj.check_numerics(bad * 1.0, "a NaN after the update")
+            with pytest.raises(gj.errors.InvalidArgumentError, match="after the update"):
+                sess.run(failing, {bad: np.full(4, np.nan, np.float32)})
+            np.testing.assert_array_equal(sess.run(v.value()), -10.0)
+
+
+def test_uninitialized_variable_update_names_the_variable():
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.zeros(3, np.float32), name="never_initialized")
+        with gj.Session(graph=graph) as sess:
+            with pytest.raises(gj.errors.FailedPreconditionError, match="never_initialized"):
+                sess.run(v.assign_add(gj.ones([3]) * 2.0))
