@@ -45,6 +45,9 @@ from .compiler import compile
 from . import bitwise, debugging, graph_util, io, losses, math, nn, summary, train, viz
 from .debugging import add_check_numerics_ops, verify_tensor_all_finite
 from . import initializers, layers
+from .graphlib.control_flow import case, cond
+from .graphlib.ops.extra import *
+from . import linalg, random
 from .initializers import (
     constant_initializer,
     glorot_normal_initializer,

@@ -208,7 +208,55 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
         return compute_weighted_loss(losses, weights, s, loss_collection, reduction)
 
 
+def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """`tf.losses.hinge_loss`: weighted relu(1 - (2 * labels - 1) * logits) for {0, 1}
+    labels, reduced."""
+    _check_given(labels=labels, logits=logits)
+    with get_default_graph().name_scope(scope or "hinge_loss") as s:
+        labels, logits = _float32_pair(labels, logits)
+        all_ones = ones_like(labels)
+        labels = math_ops.subtract(math_ops.multiply(2.0, labels), all_ones)
+        losses = nn.relu(math_ops.subtract(all_ones, math_ops.multiply(labels, logits)))
+        return compute_weighted_loss(losses, weights, s, loss_collection, reduction)
+
+
+def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
+               loss_collection=GraphKeys.LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """`tf.losses.huber_loss`: with x = |predictions - labels|, 0.5 * x**2 where x <= delta
+    and 0.5 * delta**2 + delta * (x - delta) beyond, weighted and reduced. As in TF the
+    linear part is x - min(x, delta), so the gradient at x == delta is not doubled."""
+    _check_given(labels=labels, predictions=predictions)
+    with get_default_graph().name_scope(scope or "huber_loss") as s:
+        labels, predictions = _float32_pair(labels, predictions)
+        abs_error = math_ops.abs(math_ops.subtract(predictions, labels))
+        quadratic = math_ops.minimum(abs_error, delta)
+        linear = math_ops.subtract(abs_error, quadratic)
+        losses = math_ops.add(
+            math_ops.multiply(convert_to_tensor(0.5, dtype=quadratic.dtype),
+                              math_ops.multiply(quadratic, quadratic)),
+            math_ops.multiply(delta, linear))
+        return compute_weighted_loss(losses, weights, s, loss_collection, reduction)
+
+
+def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
+             loss_collection=GraphKeys.LOSSES,
+             reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """`tf.losses.log_loss`: weighted -labels * log(predictions + epsilon) - (1 - labels) *
+    log(1 - predictions + epsilon), reduced."""
+    _check_given(labels=labels, predictions=predictions)
+    with get_default_graph().name_scope(scope or "log_loss") as s:
+        labels, predictions = _float32_pair(labels, predictions)
+        positive = math_ops.multiply(labels, math_ops.log(math_ops.add(predictions, epsilon)))
+        negative = math_ops.multiply(
+            math_ops.subtract(1.0, labels),
+            math_ops.log(math_ops.add(math_ops.subtract(1.0, predictions), epsilon)))
+        losses = math_ops.subtract(math_ops.negative(positive), negative)
+        return compute_weighted_loss(losses, weights, s, loss_collection, reduction)
+
+
 __all__ = ["Reduction", "add_loss", "get_losses", "get_regularization_losses",
            "get_total_loss", "compute_weighted_loss", "mean_squared_error",
            "absolute_difference", "sigmoid_cross_entropy", "softmax_cross_entropy",
-           "sparse_softmax_cross_entropy"]
+           "sparse_softmax_cross_entropy", "hinge_loss", "huber_loss", "log_loss"]

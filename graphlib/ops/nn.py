@@ -1210,3 +1210,8 @@ __all__ = [
     "conv2d_backprop_filter", "max_pool", "avg_pool", "max_pool_grad", "max_pool_grad_grad",
     "avg_pool_grad", "relu_grad", "relu6_grad", "elu_grad", "leaky_relu_grad",
 ]
+
+# top_k and in_top_k are defined with the other TF1-breadth primitives.
+from .extra import in_top_k, top_k  # noqa: E402
+
+__all__ += ["top_k", "in_top_k"]

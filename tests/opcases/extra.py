@@ -1,0 +1,193 @@
+"""Cases for graphlib/ops/extra.py (gather_nd, scatter_nd, einsum, tensordot, div_no_nan,
+identity_n, top_k, in_top_k, sequence_mask, count_nonzero, eye, norm), graphlib/
+control_flow.py (cond, case), the new losses and the tf.linalg / tf.random namespaces."""
+
+import numpy as np
+
+from tests.opcases import Case, f32, i32, pos32
+
+
+def _gather_nd(params, indices):
+    return params[tuple(indices[..., k] for k in range(indices.shape[-1]))]
+
+
+def _scatter_nd(indices, updates, shape):
+    out = np.zeros(shape, updates.dtype)
+    np.add.at(out, tuple(indices[..., k] for k in range(indices.shape[-1])), updates)
+    return out
+
+
+def _top_k(x, k):
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    return [np.take_along_axis(x, order, -1), order.astype(np.int32)]
+
+
+def _in_top_k(p, t, k):
+    target = p[np.arange(len(t)), t]
+    return (p > target[:, None]).sum(1) < k
+
+
+ROWS = np.array([[0, 1], [2, 3], [0, 1], [1, 0]], np.int32)  # a repeated row: grads sum
+TIES = np.array([[1.0, 3.0, 3.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0, 1.0]], np.float32)
+LENGTHS = np.array([1, 3, 0, 2], np.int32)
+ZEROS_IN = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]], np.float32)
+DENOM = np.array([0.5, 0.0, -2.0], np.float32)
+LABELS01 = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]], np.float32)
+
+# tf.losses compute in float32 whatever the inputs' dtype: coarser finite differences.
+_FLOAT32_INSIDE = {"fd_eps": 1e-3, "grad_tol": 1e-3}
+
+CASES = [
+    # -- gather_nd / scatter_nd
+    Case("gather_nd_rows", lambda tf, p, i: tf.gather_nd(p, i), [f32(3, 4, 2), ROWS],
+         _gather_nd, grad2=True),
+    Case("gather_nd_slices", lambda tf, p, i: tf.gather_nd(p, i),
+         [f32(3, 4), np.array([[2], [0], [2]], np.int32)], _gather_nd),
+    Case("gather_nd_batch_of_points", lambda tf, p, i: tf.gather_nd(p, i),
+         [f32(2, 3, 2), np.array([[[0, 1, 1], [1, 2, 0]]], np.int64)], _gather_nd),
+    Case("scatter_nd_rows",
+         lambda tf, i, u: tf.scatter_nd(i, u, tf.constant([4, 3])),
+         [np.array([[0], [2], [0]], np.int32), f32(3, 3)],
+         lambda i, u: _scatter_nd(i, u, (4, 3)), grad2=True),
+    Case("scatter_nd_points", lambda tf, i, u: tf.scatter_nd(i, u, [3, 2]),
+         [np.array([[0, 1], [2, 0], [0, 1]], np.int32), f32(3)],
+         lambda i, u: _scatter_nd(i, u, (3, 2))),
+    # -- einsum
+    Case("einsum_matmul", lambda tf, a, b: tf.einsum("ij,jk->ik", a, b),
+         [f32(2, 3), f32(3, 4, seed=1)], lambda a, b: a @ b, grad2=True),
+    Case("einsum_batch_matmul", lambda tf, a, b: tf.einsum("bij,bjk->bik", a, b),
+         [f32(2, 2, 3), f32(2, 3, 2, seed=1)], lambda a, b: a @ b),
+    Case("einsum_implicit", lambda tf, a, b: tf.einsum("ij,jk", a, b),
+         [f32(2, 3), f32(3, 4, seed=1)], lambda a, b: a @ b),
+    Case("einsum_transpose_and_sum",
+         lambda tf, a: [tf.einsum("ij->ji", a), tf.einsum("ij->", a), tf.einsum("ij->j", a)],
+         [f32(2, 3)], lambda a: [a.T, a.sum(), a.sum(0)]),
+    Case("einsum_outer_and_rowdot",
+         lambda tf, a, b: [tf.einsum("i,j->ij", a[0], b[1]), tf.einsum("ij,ij->i", a, b)],
+         [f32(2, 3), f32(2, 3, seed=1)],
+         lambda a, b: [np.outer(a[0], b[1]), (a * b).sum(1)]),
+    Case("einsum_summed_away_letter", lambda tf, a, b: tf.einsum("ij,k->ik", a, b),
+         [f32(2, 3), f32(4, seed=1)], lambda a, b: np.outer(a.sum(1), b)),
+    Case("einsum_ellipsis", lambda tf, a, b: tf.einsum("...ij,jk->...ik", a, b),
+         [f32(2, 2, 3), f32(3, 2, seed=1)], lambda a, b: a @ b),
+    Case("einsum_trace_int", lambda tf, a: tf.einsum("ii->", a), [i32(3, 3)],
+         lambda a: np.trace(a).astype(np.int32), grad=False),
+    # -- tensordot
+    Case("tensordot_axes_int", lambda tf, a, b: tf.tensordot(a, b, 1),
+         [f32(2, 3), f32(3, 4, seed=1)], lambda a, b: a @ b),
+    Case("tensordot_axes_pairs", lambda tf, a, b: tf.tensordot(a, b, [[1, 2], [0, 1]]),
+         [f32(2, 3, 4), f32(3, 4, 2, seed=1)],
+         lambda a, b: np.tensordot(a, b, [[1, 2], [0, 1]])),
+    Case("tensordot_transposed_axes", lambda tf, a, b: tf.tensordot(a, b, [[0], [1]]),
+         [f32(3, 2), f32(4, 3, seed=1)], lambda a, b: np.tensordot(a, b, [[0], [1]])),
+    Case("tensordot_outer", lambda tf, a, b: tf.tensordot(a, b, 0),
+         [f32(2), f32(3, seed=1)], lambda a, b: np.multiply.outer(a, b)),
+    # -- div_no_nan, identity_n
+    Case("div_no_nan_zeros", lambda tf, x, y: tf.div_no_nan(x, y), [ZEROS_IN, DENOM],
+         lambda x, y: np.where(y == 0, 0, x / np.where(y == 0, 1, y)).astype(np.float32),
+         grad=False),
+    Case("div_no_nan_grad", lambda tf, x, y: tf.div_no_nan(x, y),
+         [f32(2, 3), pos32(3, seed=1)], lambda x, y: x / y, grad2=True),
+    Case("identity_n", lambda tf, x, y: tf.identity_n([x, y * 2.0]),
+         [f32(2, 3), f32(3, seed=1)], lambda x, y: [x, y * 2]),
+    # -- top_k, in_top_k
+    Case("top_k", lambda tf, x: list(tf.nn.top_k(x, k=3)), [f32(3, 5)],
+         lambda x: _top_k(x, 3), grad2=True),
+    Case("top_k_default_k_3d", lambda tf, x: list(tf.nn.top_k(x)), [f32(2, 3, 4)],
+         lambda x: _top_k(x, 1)),
+    Case("top_k_ties_lower_index_first", lambda tf, x: list(tf.nn.top_k(x, 3)), [TIES],
+         lambda x: _top_k(x, 3), grad=False),
+    Case("top_k_int", lambda tf, x: list(tf.nn.top_k(x, 2)), [i32(3, 4)],
+         lambda x: _top_k(x, 2), grad=False),
+    Case("in_top_k", lambda tf, p, t: [tf.nn.in_top_k(p, t, 1), tf.nn.in_top_k(p, t, 3)],
+         [TIES, np.array([2, 4], np.int32)],
+         lambda p, t: [_in_top_k(p, t, 1), _in_top_k(p, t, 3)], grad=False),
+    # -- composites
+    Case("sequence_mask", lambda tf, n: [tf.sequence_mask(n, 4), tf.sequence_mask(n),
+                                         tf.sequence_mask(n, 3, dtype=tf.float32)],
+         [LENGTHS],
+         lambda n: [np.arange(4) < n[:, None], np.arange(3) < n[:, None],
+                    (np.arange(3) < n[:, None]).astype(np.float32)], grad=False),
+    Case("count_nonzero", lambda tf, x: [tf.count_nonzero(x), tf.count_nonzero(x, axis=1),
+                                         tf.count_nonzero(x, 0, keepdims=True,
+                                                          dtype=tf.int32),
+                                         tf.count_nonzero(x > 0.5)],
+         [ZEROS_IN],
+         lambda x: [np.int64(np.count_nonzero(x)), np.count_nonzero(x, 1).astype(np.int64),
+                    np.count_nonzero(x, 0)[None].astype(np.int32),
+                    np.int64(np.count_nonzero(x > 0.5))], grad=False),
+    Case("eye", lambda tf, x: [x * tf.eye(3, dtype=x.dtype),
+                               tf.eye(2, 3, batch_shape=[2], dtype=tf.int32)],
+         [f32(3, 3)], lambda x: [x * np.eye(3, dtype=np.float32),
+                                 np.broadcast_to(np.eye(2, 3, dtype=np.int32), (2, 2, 3))]),
+    Case("norm_vector", lambda tf, x: [tf.norm(x), tf.norm(x, axis=1),
+                                       tf.norm(x, ord=1, axis=0),
+                                       tf.norm(x, ord=np.inf, axis=-1, keepdims=True),
+                                       tf.norm(x, ord=3, axis=1)],
+         [f32(3, 4)],
+         lambda x: [np.float32(np.sqrt((x * x).sum())), np.sqrt((x * x).sum(1)),
+                    np.abs(x).sum(0), np.abs(x).max(-1, keepdims=True),
+                    (np.abs(x) ** 3).sum(1) ** (1 / 3)], rtol=1e-5, grad_tol=1e-4),
+    Case("norm_matrix", lambda tf, x: [tf.norm(x, ord="fro", axis=(1, 2)),
+                                       tf.norm(x, ord=1, axis=[1, 2]),
+                                       tf.norm(x, ord=np.inf, axis=(1, 2))],
+         [f32(2, 3, 4)],
+         lambda x: [np.linalg.norm(x, "fro", axis=(1, 2)), np.linalg.norm(x, 1, axis=(1, 2)),
+                    np.linalg.norm(x, np.inf, axis=(1, 2))], grad_tol=1e-4),
+    # -- control flow
+    Case("cond_selects_branch",
+         lambda tf, p, x, y: tf.cond(p, lambda: x * 2.0, lambda: tf.exp(y)),
+         [np.array(True), f32(2, 3), f32(2, 3, seed=1)], lambda p, x, y: x * 2),
+    Case("cond_false_branch_structures",
+         lambda tf, p, x: list(tf.cond(p, lambda: (x, x * x), lambda: (x + 1.0, -x))),
+         [np.array(False), f32(3)], lambda p, x: [x + 1, -x]),
+    Case("cond_computed_pred",
+         lambda tf, x: tf.cond(tf.reduce_sum(x) > 100.0, lambda: tf.sin(x),
+                               lambda: tf.square(x)),
+         [f32(2, 2)], lambda x: x * x),
+    Case("case_first_true",
+         lambda tf, x, a, b: tf.case([(a, lambda: x + 1.0), (b, lambda: x * 3.0)],
+                                     default=lambda: -x),
+         [f32(3), np.array(False), np.array(True)], lambda x, a, b: x * 3),
+    Case("case_default", lambda tf, x, a: tf.case([(a, lambda: x + 1.0)],
+                                                   default=lambda: x * x),
+         [f32(3), np.array(False)], lambda x, a: x * x),
+    # -- losses
+    Case("huber_loss", lambda tf, y, p: [tf.losses.huber_loss(y, p, delta=0.7),
+                                         tf.losses.huber_loss(y, p, weights=[[1.0], [0.5]],
+                                                              reduction="none")],
+         [f32(2, 3), f32(2, 3, seed=1)],
+         lambda y, p: [np.float32(_huber(y, p, 0.7).mean()),
+                       _huber(y, p, 1.0) * np.array([[1.0], [0.5]], np.float32)],
+         **_FLOAT32_INSIDE),
+    Case("log_loss", lambda tf, y, p: tf.losses.log_loss(y, p),
+         [LABELS01, f32(2, 3, seed=1, low=0.1, high=0.9)],
+         lambda y, p: np.float32(np.mean(-y * np.log(p + 1e-7)
+                                         - (1 - y) * np.log(1 - p + 1e-7))),
+         **_FLOAT32_INSIDE),
+    Case("hinge_loss", lambda tf, y, x: tf.losses.hinge_loss(y, x),
+         [LABELS01, f32(2, 3, seed=1)],
+         lambda y, x: np.float32(np.maximum(0, 1 - (2 * y - 1) * x).mean()),
+         **_FLOAT32_INSIDE),
+    # -- namespaces
+    Case("linalg_namespace",
+         lambda tf, a, b: [tf.linalg.matmul(a, b), tf.linalg.transpose(a),
+                           tf.linalg.einsum("ij,jk->ik", a, b),
+                           tf.linalg.tensordot(a, b, 1), tf.linalg.norm(a, axis=0),
+                           tf.linalg.eye(2, dtype=a.dtype) + a[:, :2]],
+         [f32(2, 3), f32(3, 2, seed=1)],
+         lambda a, b: [a @ b, a.T, a @ b, a @ b, np.sqrt((a * a).sum(0)),
+                       np.eye(2, dtype=np.float32) + a[:, :2]]),
+    Case("random_namespace",
+         lambda tf, x: [tf.random.normal([2, 3], seed=1) + x,
+                        tf.random.uniform([2, 3], seed=2) * x,
+                        tf.random.truncated_normal([2, 3], stddev=0.5, seed=3),
+                        tf.random.shuffle(x, seed=4)],
+         [f32(2, 3)], random=True, grad=False),
+]
+
+
+def _huber(y, p, delta):
+    err = np.abs(p - y)
+    quad = np.minimum(err, delta)
+    return 0.5 * quad * quad + delta * (err - quad)
