@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 import graphjit as gj
 from graphjit.compiler import build_program, optimize
-from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.compiler.lowering import codegen
 from graphjit.compiler.lowering.cpu import lower_cpu
 from graphjit.compiler.passes.fuse_elementwise import fuse_elementwise
 from graphjit.compiler.passes.plan_memory import plan_memory
+from graphjit.compiler.pipeline import GRAPH_PASSES
 from graphjit.runtime.context import RunContext, VariableStore
 
 
@@ -149,6 +149,29 @@ def test_row_kernels(op):
     assert "row kernel" in executable.describe()
     (expected,) = interpreted_run([y], {x: value})
     np.testing.assert_allclose(out, expected, rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("n", [3, 512, 1500, 70_000])
+def test_row_sums_block_float32_partials_without_losing_accuracy(n):
+    """Rows kernels sum float32 in blocks of float32 partial sums added in float64: whole
+    blocks and the tail both count, and long rows stay as exact as a float64 sum."""
+    x = gj.placeholder(gj.float32, [None, n])
+    mean = gj.reduce_mean(x, axis=1, keepdims=True)
+    centered = gj.reduce_sum(gj.square(x - mean), axis=1)
+    value = (1.0 + np.random.default_rng(n).random((3, n))).astype(np.float32)
+    executable, (got_mean, got_var) = compiled_run([mean, centered], {x: value})
+    assert "rows[" in executable.describe()
+    wide = value.astype(np.float64)
+    want_mean = wide.mean(axis=1, keepdims=True)
+    want_var = ((value - want_mean.astype(np.float32)).astype(np.float64) ** 2).sum(axis=1)
+    np.testing.assert_allclose(got_mean, want_mean, rtol=2e-7)
+    np.testing.assert_allclose(got_var, want_var, rtol=2e-6)
+
+
+def test_softmax_rows_kernel_keeps_its_row_in_the_output():
+    source = codegen.row_op_source("softmax", np.dtype(np.float32))
+    assert "np.empty" not in source  # exp(x - max) waits in the output row, no scratch
+    assert "for jj in range(512):" in source
 
 
 def test_reduction_layouts_and_fallback():

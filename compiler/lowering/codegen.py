@@ -18,8 +18,13 @@ Kernel families:
   shapes is 1-D); an input either spans a dimension or is broadcast along it.
 - reduction: an elementwise body feeding a combiner over the middle axis of an
   (outer, reduced, inner) view; float32 sums accumulate in float64.
-- softmax / log_softmax: row kernels over the last axis; the row is read twice (max, then
-  exp-and-sum writing the output) and the output row, still in cache, is scaled.
+- rows: reductions over trailing axes with their producers and consumers, one row at a
+  time, one loop per reduction depth while the row stays in cache; float32 sums add
+  float32 partial sums of 512-element blocks into float64 (twice the vector width of
+  float64 accumulation, and as exact); a value a later loop needs waits in an output
+  row written only by the last loop, or else in a scratch row. softmax / log_softmax
+  are rows kernels of their decomposition: max, then exp-and-sum writing the output,
+  then the output row, still in cache, is scaled.
 
 May import: numpy, graphjit.graphlib, compiler.lowering.fastmath.
 """
@@ -341,12 +346,19 @@ class _Accumulator:
     float64), so they vectorize; float max/min reduce integer order keys (plus a NaN flag),
     which vectorize where a float compare-and-select does not."""
 
-    def __init__(self, combiner: str, dtype: np.dtype, name: str, count: str):
+    def __init__(self, combiner: str, dtype: np.dtype, name: str, count: str,
+                 acc_dtype: np.dtype | None = None):
         self.combiner, self.name, self.count = combiner, name, count
         dtype = np.dtype(dtype)
         self.dtype = dtype
-        self.acc = _accumulator_dtype(combiner, dtype)
+        self.acc = np.dtype(acc_dtype) if acc_dtype is not None else \
+            _accumulator_dtype(combiner, dtype)
         self.keyed = combiner in ("max", "min") and dtype.kind == "f"
+
+    def blockable(self) -> bool:
+        """A float32 sum accumulating in float64: blocks of float32 partial sums serve."""
+        return self.combiner in ("sum", "mean") and self.dtype == np.float32 and \
+            self.acc == np.float64
 
     def init(self) -> list[str]:
         acc, name, c = self.acc, self.name, self.combiner
@@ -474,6 +486,10 @@ def _row_dtype(name: str, acc: _Accumulator) -> str:
 
 # -- rows: reductions over trailing axes fused with their producers and consumers ---------
 
+# Elements per float32 partial sum in rows kernels: 16 vector lanes times a few unrolled
+# accumulators each add at most 512 / 64 = 8 terms in float32 before float64 takes over.
+_SUM_BLOCK = 512
+
 
 @dataclass(frozen=True)
 class RowMember:
@@ -539,7 +555,14 @@ def rows_source(members: Sequence[RowMember], input_dtypes: Sequence[np.dtype],
             wanted = set(later) | {a for v in later_need for a in args_of[v]}
             keep += [v for v in need if v in wanted and v not in keep]
         for v in keep:
-            stored[v] = f"o{outputs.index(v - n_in)}" if v in full_out else f"t{v}"
+            if v in full_out:
+                stored[v] = f"o{outputs.index(v - n_in)}"
+                continue
+            # A full output written only by the last loop holds the row meanwhile (its
+            # row is read before it is written there): no scratch array.
+            free = [u for u in full_out if u not in stored and typed[u] == typed[v] and
+                    f"o{outputs.index(u - n_in)}" not in stored.values()]
+            stored[v] = f"o{outputs.index(free[0] - n_in)}" if free else f"t{v}"
         plans.append((targets, demand, need, keep, stops))
     src = _header("rows")
     for variant, parallel in (("serial", False), ("parallel", True)):
@@ -567,6 +590,11 @@ def rows_source(members: Sequence[RowMember], input_dtypes: Sequence[np.dtype],
                                     f"r{t}", "n") for t in targets}
             for acc in accs.values():
                 body.extend(acc.init())
+            # float32 sums: float32 partial sums over blocks (twice the vector width of
+            # float64 ones) added into the float64 accumulator.
+            blocked = {t: _Accumulator(acc.combiner, acc.dtype, f"{acc.name}_b", "n",
+                                       acc_dtype=acc.dtype)
+                       for t, acc in accs.items() if acc.blockable()}
             referenced = set(demand) | {a for v in need for a in args_of[v]}
             loop = []
             for v in sorted(referenced):
@@ -583,14 +611,32 @@ def rows_source(members: Sequence[RowMember], input_dtypes: Sequence[np.dtype],
                 array = stored[v]
                 loop.append(f"{array}[{'i, j' if array[0] == 'o' else 'j'}] = {names[v]}")
             for t, acc in accs.items():
-                loop.extend(acc.update(names[args_of[t][0]]))
+                loop.extend((blocked.get(t) or acc).update(names[args_of[t][0]]))
             if not targets:  # the output loop
                 for v in demand:
                     slot = f"o{outputs.index(v - n_in)}"
                     if stops.get(v) != slot:
                         loop.append(f"{slot}[i, j] = {names[v]}")
-            body.append("for j in range(n):")
-            body.extend("    " + line for line in loop)
+            if blocked:
+                # Whole blocks with a constant trip count, then the tail: a loop bounded
+                # by min(j0 + B, n) did not vectorize.
+                flush = [f"{accs[t].name} = {accs[t].name} + np.float64({b.name})"
+                         for t, b in blocked.items()]
+                inits = [line for acc in blocked.values() for line in acc.init()]
+                body.append(f"nb = n - n % {_SUM_BLOCK}")
+                body.append(f"for j0 in range(0, nb, {_SUM_BLOCK}):")
+                body.extend("    " + line for line in inits)
+                body.append(f"    for jj in range({_SUM_BLOCK}):")
+                body.append("        j = j0 + jj")
+                body.extend("        " + line for line in loop)
+                body.extend("    " + line for line in flush)
+                body.extend(inits)
+                body.append("for j in range(nb, n):")
+                body.extend("    " + line for line in loop)
+                body.extend(flush)
+            else:
+                body.append("for j in range(n):")
+                body.extend("    " + line for line in loop)
             for t, acc in accs.items():
                 body.append(f"{names[t]} = {_np_name(typed[t])}({acc.result()})")
                 known.add(t)
