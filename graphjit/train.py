@@ -469,8 +469,293 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
         return _math.multiply(lr, _math.pow(rate, p), name=scope)
 
 
+# -- more optimizers, moving averages and schedules (TF1 breadth) -------------------------
+
+
+class AdagradOptimizer(Optimizer):
+    """`tf.train.AdagradOptimizer` (TF's ApplyAdagrad): the "accumulator" slot starts at
+    `initial_accumulator_value`; accum += g * g; var -= g * lr * rsqrt(accum)."""
+
+    def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False,
+                 name="Adagrad"):
+        if initial_accumulator_value <= 0.0:
+            raise ValueError("initial_accumulator_value must be positive: "
+                             f"{initial_accumulator_value}")
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+        self._initial_accumulator_value = initial_accumulator_value
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._slot(v, "accumulator", self._initial_accumulator_value)
+
+    def _prepare(self) -> None:
+        self._learning_rate_tensor = self._hyper(self._learning_rate, "learning_rate")
+
+    def _apply_dense(self, grad, var):
+        m = _math
+        lr = _cast(self._learning_rate_tensor, var.dtype)
+        acc_t = self.get_slot(var, "accumulator").assign_add(m.square(grad))
+        step = m.multiply(m.multiply(grad, lr), m.rsqrt(acc_t))
+        return group(var.assign_sub(step, read_value=False), name="ResourceApplyAdagrad")
+
+
+class AdadeltaOptimizer(Optimizer):
+    """`tf.train.AdadeltaOptimizer` (TF's ApplyAdadelta), slots "accum" and
+    "accum_update" start at zero: accum = accum * rho + g*g * (1 - rho);
+    update = sqrt(accum_update + eps) * rsqrt(accum + eps) * g; var -= update * lr;
+    accum_update = accum_update * rho + update*update * (1 - rho)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-08, use_locking=False,
+                 name="Adadelta"):
+        super().__init__(use_locking, name)
+        self._lr, self._rho, self._epsilon = learning_rate, rho, epsilon
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._slot(v, "accum", 0.0)
+            self._slot(v, "accum_update", 0.0)
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._lr, "lr")
+        self._rho_t = self._hyper(self._rho, "rho")
+        self._epsilon_t = self._hyper(self._epsilon, "epsilon")
+
+    def _apply_dense(self, grad, var):
+        m = _math
+        dtype = var.dtype
+        lr, rho = _cast(self._lr_t, dtype), _cast(self._rho_t, dtype)
+        epsilon = _cast(self._epsilon_t, dtype)
+        one_minus_rho = m.subtract(convert_to_tensor(1, dtype=dtype), rho)
+        accum, accum_update = self.get_slot(var, "accum"), self.get_slot(var, "accum_update")
+        accum_t = accum.assign(m.add(m.multiply(accum.value(), rho),
+                                     m.multiply(m.square(grad), one_minus_rho)))
+        update = m.multiply(m.multiply(m.sqrt(m.add(accum_update.value(), epsilon)),
+                                       m.rsqrt(m.add(accum_t, epsilon))), grad)
+        update_var = var.assign_sub(m.multiply(update, lr), read_value=False)
+        update_accum = accum_update.assign(
+            m.add(m.multiply(accum_update.value(), rho),
+                  m.multiply(m.square(update), one_minus_rho)), read_value=False)
+        return group(update_var, update_accum, name="ResourceApplyAdadelta")
+
+
+_MOVING_AVERAGE_VARIABLES = "moving_average_variables"  # tf.GraphKeys' value
+
+
+def _state_variable(initial_value, name: str) -> Variable:
+    """A non-trainable global variable made at the root scope, outside any control
+    dependencies (TF's init_scope), as TF makes slots."""
+    graph = get_default_graph()
+    with graph.name_scope(None), graph.control_dependencies(None):
+        return Variable(initial_value, trainable=False, name=name)
+
+
+def _assign_moving_average(variable: Variable, value, decay: Tensor, zero_debias: bool,
+                           ) -> Tensor:
+    """TF's assign_moving_average: variable -= (variable - value) * (1 - decay), or with
+    `zero_debias` the bias-corrected average kept in "<variable>/biased" and
+    "<variable>/local_step"."""
+    graph = get_default_graph()
+    with graph.name_scope("AssignMovingAvg") as scope:
+        decay = _math.subtract(1.0, decay)
+        decay = _cast(decay, variable.dtype)
+        if not zero_debias:
+            return variable.assign_sub(_math.multiply(_math.subtract(variable, value), decay),
+                                       name=scope)
+        prefix = variable.op.name
+        biased = _state_variable(np.zeros(variable.shape.as_list(), variable.dtype.np),
+                                 f"{prefix}/biased")
+        local_step = _state_variable(np.zeros((), variable.dtype.np), f"{prefix}/local_step")
+        update_biased = biased.assign_sub(_math.multiply(_math.subtract(biased, value), decay))
+        update_local_step = local_step.assign_add(np.ones((), variable.dtype.np))
+        bias_factor = _math.subtract(1.0, _math.pow(_math.subtract(1.0, decay),
+                                                     update_local_step))
+        return variable.assign(_math.divide(update_biased, bias_factor), name=scope)
+
+
+class ExponentialMovingAverage:
+    """`tf.train.ExponentialMovingAverage`: `apply(var_list)` makes a shadow variable
+    "<var>/ExponentialMovingAverage" per variable (starting at the variable's initial
+    value; at zero for a tensor) and returns the op that moves each shadow towards its
+    variable: shadow -= (shadow - var) * (1 - decay), where decay is
+    min(decay, (1 + num_updates) / (10 + num_updates)) when `num_updates` is given."""
+
+    def __init__(self, decay, num_updates=None, zero_debias=False,
+                 name="ExponentialMovingAverage"):
+        self._decay = decay
+        self._num_updates = num_updates
+        self._zero_debias = zero_debias
+        self._name = name
+        self._averages: dict = {}
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def apply(self, var_list=None) -> Operation:
+        """Creates the shadow variables (once per variable) and returns the update op."""
+        graph = get_default_graph()
+        if var_list is None:
+            var_list = graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
+        var_list = list(var_list)
+        zero_debias: set = set()
+        for var in var_list:
+            if var.dtype not in _VALID_DTYPES:
+                raise TypeError(f"The variables must be half, float, or double: {var.name}")
+            if var in self._averages:
+                continue
+            if isinstance(var, Variable):
+                avg = _state_variable(var.initial_value, f"{var.op.name}/{self._name}")
+                graph.add_to_collection(_MOVING_AVERAGE_VARIABLES, var)
+            else:
+                avg = _state_variable(np.zeros(var.shape.as_list(), var.dtype.np),
+                                      f"{var.op.name}/{self._name}")
+                if self._zero_debias:
+                    zero_debias.add(avg)
+            self._averages[var] = avg
+        with graph.name_scope(self._name) as scope:
+            decay = convert_to_tensor(self._decay, dtype=dtypes.float32, name="decay")
+            if self._num_updates is not None:
+                num_updates = _math.cast(self._num_updates, dtypes.float32,
+                                         name="num_updates")
+                decay = _math.minimum(decay, _math.divide(_math.add(1.0, num_updates),
+                                                          _math.add(10.0, num_updates)))
+            updates = [_assign_moving_average(self._averages[var], var, decay,
+                                              self._averages[var] in zero_debias)
+                       for var in var_list]
+            return group(*updates, name=scope)
+
+    def average(self, var) -> Variable | None:
+        """The shadow variable of `var`, or None when `var` has none."""
+        return self._averages.get(var)
+
+    def average_name(self, var) -> str:
+        """The name of `var`'s shadow variable, whether or not `apply` has made it."""
+        if var in self._averages:
+            return self._averages[var].op.name
+        return get_default_graph().unique_name(f"{var.op.name}/{self._name}",
+                                               mark_as_used=False)
+
+    def variables_to_restore(self, moving_avg_variables=None) -> dict:
+        """{restore name: variable}: averaged variables restore from their shadows' names,
+        every other global variable from its own name (for `Saver(ema.variables_to_restore())`)."""
+        graph = get_default_graph()
+        if moving_avg_variables is None:
+            moving_avg_variables = graph.get_collection(GraphKeys.TRAINABLE_VARIABLES) + \
+                graph.get_collection(_MOVING_AVERAGE_VARIABLES)
+        moving = list(dict.fromkeys(moving_avg_variables))
+        name_map = {self.average_name(v): v for v in moving}
+        moving_names = {v.name for v in moving}
+        for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES):
+            if v.name not in moving_names and v.op.name not in name_map:
+                name_map[v.op.name] = v
+        return name_map
+
+
+def _need_step(global_step, what: str) -> None:
+    if global_step is None:
+        raise ValueError(f"global_step is required for {what}.")
+
+
+def piecewise_constant(x, boundaries, values, name=None) -> Tensor:
+    """`tf.train.piecewise_constant`: values[0] for x <= boundaries[0], values[i] for
+    boundaries[i-1] < x <= boundaries[i], values[-1] beyond the last boundary."""
+    from .graphlib.control_flow import case
+    from .graphlib.graph import flatten_nested
+
+    if len(boundaries) != len(values) - 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of "
+                         "values")
+    graph = get_default_graph()
+    with graph.name_scope(name or "PiecewiseConstant"):
+        bounds = [convert_to_tensor(b) for b in flatten_nested(boundaries)]
+        vals = [convert_to_tensor(v) for v in flatten_nested(values)]
+        x = convert_to_tensor(x)
+        bounds = [_cast(b, x.dtype) for b in bounds]
+        pairs = [(_math.less_equal(x, bounds[0]), lambda: vals[0]),
+                 (_math.greater(x, bounds[-1]), lambda: vals[-1])]
+        for low, high, v in zip(bounds[:-1], bounds[1:], vals[1:-1]):
+            pred = _math.logical_and(_math.greater(x, low), _math.less_equal(x, high))
+            pairs.append((pred, lambda v=v: v))
+        return case(pairs, lambda: vals[0], exclusive=True)
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
+                     power=1.0, cycle=False, name=None) -> Tensor:
+    """`tf.train.polynomial_decay`: (lr - end) * (1 - step / decay_steps) ** power + end,
+    the step clipped to decay_steps, or with `cycle` decay_steps stretched to the next
+    multiple above the step."""
+    _need_step(global_step, "polynomial_decay")
+    graph = get_default_graph()
+    with graph.name_scope(name or "PolynomialDecay") as scope:
+        lr = convert_to_tensor(learning_rate, name="initial_learning_rate")
+        dtype = lr.dtype
+        end = _cast(convert_to_tensor(end_learning_rate), dtype)
+        power_t = _cast(convert_to_tensor(power), dtype)
+        step = _cast(convert_to_tensor(global_step), dtype)
+        steps = _cast(convert_to_tensor(decay_steps), dtype)
+        if cycle:
+            multiplier = _math.where_v2(_math.equal(step, 0), 1.0,
+                                        _math.ceil(_math.divide(step, decay_steps)))
+            steps = _math.multiply(steps, multiplier)
+        else:
+            step = _math.minimum(step, steps)
+        p = _math.divide(step, steps)
+        return _math.add(_math.multiply(_math.subtract(lr, end),
+                                        _math.pow(_math.subtract(1, p), power_t)),
+                         end, name=scope)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None) -> Tensor:
+    """`tf.train.natural_exp_decay`: lr * exp(-decay_rate * step / decay_steps) (the
+    exponent floored when `staircase`), as TF: an exponential decay with rate
+    exp(-decay_rate)."""
+    _need_step(global_step, "natural_exp_decay")
+    natural_exp_rate = _math.exp(_math.negative(decay_rate))
+    return exponential_decay(learning_rate, global_step, decay_steps, natural_exp_rate,
+                             staircase=staircase, name=name)
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                       name=None) -> Tensor:
+    """`tf.train.inverse_time_decay`: lr / (1 + decay_rate * step / decay_steps), the
+    quotient floored when `staircase`."""
+    _need_step(global_step, "inverse_time_decay")
+    graph = get_default_graph()
+    with graph.name_scope(name or "InverseTimeDecay") as scope:
+        lr = convert_to_tensor(learning_rate, name="initial_learning_rate")
+        dtype = lr.dtype
+        steps = _cast(convert_to_tensor(decay_steps), dtype)
+        rate = _cast(convert_to_tensor(decay_rate), dtype)
+        p = _math.divide(_cast(convert_to_tensor(global_step), dtype), steps)
+        if staircase:
+            p = _math.floor(p)
+        denom = _math.add(_cast(convert_to_tensor(1), dtype), _math.multiply(rate, p))
+        return _math.divide(lr, denom, name=scope)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None) -> Tensor:
+    """`tf.train.cosine_decay`: lr * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step,
+    decay_steps) / decay_steps)) + alpha)."""
+    _need_step(global_step, "cosine_decay")
+    graph = get_default_graph()
+    with graph.name_scope(name or "CosineDecay"):
+        lr = convert_to_tensor(learning_rate, name="initial_learning_rate")
+        dtype = lr.dtype
+        steps = _cast(convert_to_tensor(decay_steps), dtype)
+        step = _math.minimum(_cast(convert_to_tensor(global_step), dtype), steps)
+        completed_fraction = _math.divide(step, steps)
+        cosine_decayed = _math.multiply(0.5, _math.add(1.0, _math.cos(_math.multiply(
+            convert_to_tensor(np.float32(np.pi)), completed_fraction))))
+        decayed = _math.add(_math.multiply(1 - alpha, cosine_decayed), alpha)
+        return _math.multiply(lr, decayed)
+
+
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
            "RMSPropOptimizer", "get_global_step", "create_global_step",
            "get_or_create_global_step", "global_step", "exponential_decay", "Saver",
            "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists", "list_variables",
-           "write_graph"]
+           "write_graph", "AdagradOptimizer", "AdadeltaOptimizer", "ExponentialMovingAverage",
+           "piecewise_constant", "polynomial_decay", "natural_exp_decay",
+           "inverse_time_decay", "cosine_decay"]
