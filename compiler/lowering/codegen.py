@@ -420,13 +420,11 @@ def _accumulator_dtype(combiner: str, dtype: np.dtype) -> np.dtype:
 
 def reduction_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
                      spans: Sequence[Sequence[bool]], combiner: str,
-                     out_dtype: np.dtype, columns: bool = False, keep: bool = False) -> str:
+                     out_dtype: np.dtype, columns: bool = False) -> str:
     """A module with `serial(shape, *inputs, out)` / `parallel(...)` reducing the last step
     of the body over the middle axis of the 3-D (outer, reduced, inner) iteration space;
     `out` is 2-D (outer, inner). With `columns` (inner > 1) the reduced axis is the outer
-    loop and a row of accumulators runs along the contiguous inner axis. With `keep`, the
-    functions take a 3-D `full` after `out` and also store the reduced value there (a
-    producer whose value is used elsewhere too, reduced in the same pass)."""
+    loop and a row of accumulators runs along the contiguous inner axis."""
     n_in = len(input_dtypes)
     value_dtype = steps[-1].dtype if steps else input_dtypes[0]
     index = ("i0", "r", "i2")
@@ -438,13 +436,11 @@ def reduction_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
     lines, names = emit_steps(steps, body_inputs)
     value = names[-1] if names else "x0"
     ins = [f"a{i}" for i in range(n_in)]
-    if keep:
-        lines = lines + [f"full[i0, r, i2] = {value}"]
     src = _header("reduction")
     out_t = _np_name(out_dtype)
     for variant, parallel in (("serial", False), ("parallel", True)):
         src.append(_jit_line(parallel))
-        src.append(f"def {variant}(shape, {', '.join(ins)}, out{', full' if keep else ''}):")
+        src.append(f"def {variant}(shape, {', '.join(ins)}, out):")
         loop = "numba.prange" if parallel else "range"
         src.append(f"    for i0 in {loop}(shape[0]):")
         if not columns:
