@@ -30,7 +30,7 @@ from . import array as array_ops
 from . import math as math_ops
 from . import reduce as reduce_ops
 from .array import _check_int, _in_op_graph, _index_tensor, _ints, _on_input_graph
-from .core import broadcast_like, constant, convert_to_tensor, sum_to_shape
+from .core import broadcast_like, constant, convert_to_tensor, sum_to_shape, zeros_like
 from .linalg import matmul
 
 _FLOAT = (dtypes.float32, dtypes.float64)
@@ -430,6 +430,8 @@ def _top_k_grad(op, grad, _):
     """Scatters the values' gradient to the chosen indices of the flattened input."""
     x = op.inputs[0]
     indices = op.outputs[1]
+    if indices.shape.rank is not None and indices.shape[-1] == 0:
+        return [zeros_like(x), None]  # k == 0 selects nothing (and [-1, 0] is no shape)
     in_shape = array_ops.shape(x)
     ind_shape = array_ops.shape(indices)
     ind_lastdim = array_ops.gather(math_ops.cast(ind_shape, dtypes.int64),
