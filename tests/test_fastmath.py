@@ -164,3 +164,26 @@ def test_softmax_rows_kernel_vectorizes_every_loop(tmp_path, monkeypatch):
     assert not re.search(r"call\w*\s+\S*(exp|expf)\b", asm)
     e = np.exp(x - x.max(axis=1, keepdims=True))
     np.testing.assert_allclose(out, e / e.sum(axis=1, keepdims=True), rtol=2e-6, atol=1e-8)
+
+
+def test_exp_rounding_survives_inlining_into_reassociating_kernels():
+    """exp rounds by adding and subtracting 1.5*2**23 (1.5*2**52); reassoc would fold
+    that to nothing, but the functions carry their own flags into any caller."""
+    @numba.njit(fastmath=True)
+    def loop32(x, out):
+        for i in range(x.shape[0]):
+            out[i] = fm.exp_f32(x[i])
+
+    @numba.njit(fastmath=True)
+    def loop64(x, out):
+        for i in range(x.shape[0]):
+            out[i] = fm.exp_f64(x[i])
+
+    x32 = np.linspace(-87, 88, 20001, dtype=np.float32)
+    out32 = np.empty_like(x32)
+    loop32(x32, out32)
+    np.testing.assert_allclose(out32, np.exp(x32.astype(np.float64)), rtol=2.5e-7)
+    x64 = np.linspace(-700, 700, 20001)
+    out64 = np.empty_like(x64)
+    loop64(x64, out64)
+    np.testing.assert_allclose(out64, np.exp(x64), rtol=1e-15)
