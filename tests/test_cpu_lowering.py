@@ -139,3 +139,14 @@ def test_uninitialized_variable_update_names_the_variable():
         with gj.Session(graph=graph) as sess:
             with pytest.raises(gj.errors.FailedPreconditionError, match="never_initialized"):
                 sess.run(v.assign_add(gj.ones([3]) * 2.0))
+
+
+def test_reading_an_uninitialized_variable_names_the_read():
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.zeros(3, np.float32), name="unset")
+        y = v.value() * 2.0
+        with gj.Session(graph=graph) as sess:
+            with pytest.raises(gj.errors.FailedPreconditionError, match="unset") as info:
+                sess.run(y)
+    assert info.value.op is not None and info.value.op.type == "read_variable"

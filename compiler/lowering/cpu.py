@@ -367,7 +367,12 @@ class CpuExecutable:
             name = node.attrs["shared_name"]
             return (lambda args, ctx: (ctx.variable_handle(name),)), "variable handle", None
         if op == "read_variable":
-            return (lambda args, ctx: (ctx.read_variable(args[0]),)), "variable read", None
+            def read(args, ctx):
+                try:
+                    return (ctx.read_variable(args[0]),)
+                except errors.OpError:  # re-raised by the reference, naming the op
+                    return run_node(node, args, ctx)
+            return read, "variable read", None
         out_value = node.outputs[0]
         dtype, shape = out_value.dtype.np, tuple(out_value.shape)
         if dtype is None:
@@ -427,13 +432,19 @@ class CpuExecutable:
             if current is None:
                 current = ctx.committed.get(name)
             if current is None or current.shape != shape or current.dtype != dtype:
-                (value,) = _run_producer(producer, operands, ctx)
-                return run_node(node, [name, value], ctx)  # its errors, or a broadcast
+                return reference(name, operands, ctx)  # its errors, or a broadcast
             out = target(current)
-            function(*[np.ascontiguousarray(operands[k]).reshape(view) for k, view in passed],
-                     current.reshape(views[n]), out.reshape(dims))
+            try:
+                function(*[np.ascontiguousarray(operands[k]).reshape(view)
+                           for k, view in passed], current.reshape(views[n]), out.reshape(dims))
+            except Exception:  # noqa: BLE001 - the reference names the failing op
+                return reference(name, operands, ctx)
             ctx.stage(name, out)
             return (out,)
+
+        def reference(name, operands, ctx):
+            (value,) = _run_producer(producer, operands, ctx)
+            return run_node(node, [name, value], ctx)
         label = f"variable update[{len(steps) + 1} ops fused, staged, {kernel.variant}]"
         return run, label, kernel
 
