@@ -72,6 +72,11 @@ def get_collection(key, scope=None):
     return get_default_graph().get_collection(key, scope)
 
 
+def moving_average_variables():
+    """`tf.moving_average_variables`."""
+    return get_default_graph().get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES)
+
+
 def get_collection_ref(key):
     return get_default_graph().get_collection_ref(key)
 

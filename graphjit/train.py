@@ -539,7 +539,7 @@ class AdadeltaOptimizer(Optimizer):
         return group(update_var, update_accum, name="ResourceApplyAdadelta")
 
 
-_MOVING_AVERAGE_VARIABLES = "moving_average_variables"  # tf.GraphKeys' value
+
 
 
 def _state_variable(initial_value, name: str) -> Variable:
@@ -606,7 +606,7 @@ class ExponentialMovingAverage:
                 continue
             if isinstance(var, Variable):
                 avg = _state_variable(var.initial_value, f"{var.op.name}/{self._name}")
-                graph.add_to_collection(_MOVING_AVERAGE_VARIABLES, var)
+                graph.add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, var)
             else:
                 avg = _state_variable(np.zeros(var.shape.as_list(), var.dtype.np),
                                       f"{var.op.name}/{self._name}")
@@ -642,7 +642,7 @@ class ExponentialMovingAverage:
         graph = get_default_graph()
         if moving_avg_variables is None:
             moving_avg_variables = graph.get_collection(GraphKeys.TRAINABLE_VARIABLES) + \
-                graph.get_collection(_MOVING_AVERAGE_VARIABLES)
+                graph.get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES)
         moving = list(dict.fromkeys(moving_avg_variables))
         name_map = {self.average_name(v): v for v in moving}
         moving_names = {v.name for v in moving}
