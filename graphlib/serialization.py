@@ -592,7 +592,14 @@ def validate_graph_def(graph_def: GraphDef, source: str = "graph_def",
     scratch = Graph()
     with scratch.as_default():
         stand_ins = {k: _stand_in(scratch, v) for k, v in (input_map or {}).items()}
-        _Builder(scratch, parsed, "", stand_ins).build()
+        builder = _Builder(scratch, parsed, "", stand_ins)
+        builder.build()
+        try:
+            builder.restore_collections()
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+            message = e.args[0] if e.args else str(e)
+            raise ValueError(f"{source}: the recorded variables or collections are "
+                             f"malformed: {message}") from e
     return parsed
 
 
