@@ -306,6 +306,9 @@ class Graph:
         if self._finalized:
             raise RuntimeError("Graph is finalized and cannot be modified (an op was added "
                                f"after Graph.finalize(): {op_type} {name or ''}).")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Op names must be strings, got {type(name).__name__} {name!r} "
+                            f"for a {op_type} op")
         opdef = registry.get(op_type)
         attrs = dict(attrs or {})
         for t in inputs:

@@ -134,7 +134,7 @@ def _unwrap(value):
 class Builder:
     """Draws arguments and builds one random graph; entries call its methods."""
 
-    def __init__(self, data, mode: str, float_dtype, zero_size: bool, specials: bool):
+    def __init__(self, data, mode: str, float_dtype, zero_size: bool | str, specials: bool):
         self.data = data
         self.mode = mode
         self.fdt = float_dtype
@@ -160,6 +160,8 @@ class Builder:
 
     def dim(self, min_dim: int = 0) -> int:
         dims = [2, 1, 3] + ([0] if self.zero_size and min_dim == 0 else [])
+        if self.zero_size == "first" and min_dim == 0:
+            dims = [0, 2, 1, 3]
         return self.choice([d for d in dims if d >= min_dim])
 
     def shape(self, min_rank: int = 0, max_rank: int = 3, min_dim: int = 0) -> tuple:
@@ -252,8 +254,10 @@ class Builder:
             return candidates[k]
         dtype = self.choice(dtypes)
         if shape is None:
-            for _ in range(20):
-                shape = self.shape(min_rank, max(min_rank, min(max_rank, 3)))
+            for attempt in range(20):
+                # after 10 misses, no zero dims (an entry may need a non-empty axis)
+                shape = self.shape(min_rank, max(min_rank, min(max_rank, 3)),
+                                   min_dim=int(attempt >= 10))
                 if where is None or where(Item("", _Probe(dtype, shape), leaf=True)):
                     break
             else:
@@ -1165,8 +1169,9 @@ def _grad_entries() -> list[str]:
 
 
 def build_random_graph(data, mode: str = "diff", ops: Sequence[str] | None = None,
-                       max_steps: int = 8) -> RandomGraph:
-    """Draws one random graph (see `graphs`); `data` is hypothesis's `st.data()` object."""
+                       max_steps: int = 8, zero_size: str | None = None) -> RandomGraph:
+    """Draws one random graph (see `graphs`); `data` is hypothesis's `st.data()` object.
+    `zero_size="first"` makes zero the preferred dimension (zero-size tensors everywhere)."""
     if mode not in ("diff", "grad"):
         raise ValueError(f"mode must be 'diff' or 'grad', got {mode!r}")
     names = list(ops) if ops is not None else \
@@ -1175,7 +1180,7 @@ def build_random_graph(data, mode: str = "diff", ops: Sequence[str] | None = Non
         fdt, zero_size, specials = gj.float64, False, False
     else:
         fdt = data.draw(st.sampled_from([gj.float32, gj.float64]))
-        zero_size = data.draw(st.integers(0, 7)) == 7
+        zero_size = zero_size or data.draw(st.integers(0, 7)) == 7
         specials = data.draw(st.integers(0, 3)) == 3
     b = Builder(data, mode, fdt, zero_size, specials)
     for _ in range(data.draw(st.integers(1, 3))):
@@ -1201,9 +1206,10 @@ class _Data:
 
 
 @st.composite
-def graphs(draw, mode: str = "diff", ops: Sequence[str] | None = None, max_steps: int = 8):
+def graphs(draw, mode: str = "diff", ops: Sequence[str] | None = None, max_steps: int = 8,
+           zero_size: str | None = None):
     """Random well-typed graphs over the registry (or over the TABLE keys in `ops`)."""
-    return build_random_graph(_Data(draw), mode, ops, max_steps)
+    return build_random_graph(_Data(draw), mode, ops, max_steps, zero_size)
 
 
 __all__ = ["TABLE", "Entry", "Item", "RandomGraph", "Builder", "graphs",
