@@ -69,6 +69,12 @@ class RunContext:
         self.exposed.add(id(new))
         return new
 
+    def current(self, name: str) -> np.ndarray | None:
+        """The variable's value as this run sees it (None if uninitialized), for kernels
+        that update it; unlike read_variable it neither raises nor hands the array out."""
+        value = self.pending.get(name)
+        return self.committed.get(name) if value is None else value
+
     def stage(self, name: str, value: np.ndarray) -> None:
         """Records `value` (owned by the caller's plan, not copied) as the variable's new
         value, committed with the run; compiled plans use it to update variables without

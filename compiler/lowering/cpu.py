@@ -383,9 +383,7 @@ class CpuExecutable:
 
         def run(args, ctx):
             name, value = args
-            current = ctx.pending.get(name)
-            if current is None:
-                current = ctx.committed.get(name)
+            current = ctx.current(name)
             if current is None and update is None:
                 current = _UNINITIALIZED
             elif current is None or current.shape != shape or current.dtype != dtype or \
@@ -428,9 +426,7 @@ class CpuExecutable:
 
         def run(args, ctx):
             name, operands = args[0], args[1:]
-            current = ctx.pending.get(name)
-            if current is None:
-                current = ctx.committed.get(name)
+            current = ctx.current(name)
             if current is None or current.shape != shape or current.dtype != dtype:
                 return reference(name, operands, ctx)  # its errors, or a broadcast
             out = target(current)

@@ -1,15 +1,15 @@
 """Device-resident variables: the GPU copies of one session's variable values.
 
 The session's variable store (runtime/context.py: `store.values`, name -> NumPy array)
-stays the committed truth that a run reads through its `RunContext` (`ctx.committed`,
-`ctx.pending`, `ctx.read_variable`; duck-typed here, since the compiler does not import
+stays the committed truth that a run reads through its `RunContext` (`ctx.current`,
+`ctx.stage`, `ctx.read_variable`; duck-typed here, since the compiler does not import
 the runtime). This module keeps, per store, a device mirror of each variable:
 
 - a read finds the mirror entry whose host array IS the store's current array (identity:
   any other writer, such as `Session.load_variable` or a restore run, puts a new array
   there) and uses its device array; otherwise it uploads the store's value once;
 - a run's writes stay on the device: at the end of a SUCCESSFUL run, each written
-  variable gets a fresh host placeholder array in `ctx.pending` (committed by the
+  variable gets a fresh host placeholder array staged in `ctx` (committed by the
   session as usual) and a mirror entry pairing that placeholder with the device value.
   The placeholder's contents are stale until `sync_to_host` copies the device values
   into it; the CUDA executable calls it before it raises (so a failure report that
@@ -48,9 +48,7 @@ class DeviceVariables:
     def read(self, ctx, name: str, upload) -> object:
         """The device array of variable `name` as the run context sees it; `upload`
         copies a host array to the device (and counts the bytes)."""
-        host = ctx.pending.get(name)
-        if host is None:
-            host = ctx.committed.get(name)
+        host = ctx.current(name)
         if host is None:
             ctx.read_variable(name)  # raises FailedPreconditionError naming the variable
         with self.lock:
@@ -67,7 +65,7 @@ class DeviceVariables:
         with self.lock:
             for name, device in writes.items():
                 host = np.empty(device.shape, device.dtype)
-                ctx.pending[name] = host
+                ctx.stage(name, host)
                 self.entries[name] = _Entry(host, device, stale=True)
 
     def sync_to_host(self) -> None:
