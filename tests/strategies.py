@@ -953,6 +953,62 @@ def _pool_forward(fn, text):
     return forward
 
 
+# -- entries: extra ops ----------------------------------------------------------------
+
+def _einsum(b: Builder):
+    form = b.int(0, 2)
+    if form == 0:
+        x = b.pick((b.fdt,), min_rank=2, max_rank=2)
+        y = b.pick((b.fdt,), shape=(x.shape[1], b.dim()))
+        return b.call("tf.einsum", gj.einsum, "ij,jk->ik", x, y)
+    x = b.pick((b.fdt,), min_rank=2, max_rank=2)
+    return b.call("tf.einsum", gj.einsum, "ij->ji" if form == 1 else "ij->", x)
+
+
+def _nd_indices(b: Builder, dims: tuple, n: int) -> np.ndarray:
+    seed = b.int(0, 2**16)
+    r = np.random.default_rng(seed)
+    return np.stack([r.integers(0, d, size=n) for d in dims], axis=-1).reshape(n, len(dims))
+
+
+def _gather_nd(b: Builder):
+    params = b.pick(_restrict(b, ALL), min_rank=1, where=lambda i: all(d > 0 for d in i.shape))
+    k = b.int(1, params.rank)
+    n = b.int(1, 3)
+    values = _nd_indices(b, params.shape[:k], n)
+    indices = b.fresh(b.choice(INTS), values.shape, values=values)
+    return b.call("tf.gather_nd", gj.gather_nd, params, indices)
+
+
+def _scatter_nd(b: Builder):
+    shape = b.shape(1, 3, min_dim=1)
+    k = b.int(1, len(shape))
+    n = b.int(1, 3)
+    values = _nd_indices(b, shape[:k], n)
+    indices = b.fresh(b.choice(INTS), values.shape, values=values)
+    updates = b.pick(_restrict(b, NUMERIC), shape=(n,) + tuple(shape[k:]))
+    return b.call("tf.scatter_nd", gj.scatter_nd, indices, updates, list(shape))
+
+
+def _identity_n(b: Builder):
+    items = [b.pick(_restrict(b, ALL)) for _ in range(b.int(1, 3))]
+    return b.call("tf.identity_n", gj.identity_n, items)
+
+
+def _top_k(b: Builder):
+    x = b.pick(_restrict(b, NUMERIC), min_rank=1, where=lambda i: i.shape[-1] > 0)
+    k = b.int(0 if b.zero_size else 1, x.shape[-1])
+    return b.call("tf.nn.top_k", gj.nn.top_k, x, k)
+
+
+def _in_top_k(b: Builder):
+    predictions = b.pick((gj.float32,), min_rank=2, max_rank=2,
+                         where=lambda i: i.shape[1] > 0)
+    batch, classes = predictions.shape
+    targets = b.fresh(b.choice(INTS), (batch,), values=_index_values(b, classes, (batch,)))
+    return b.call("tf.nn.in_top_k", gj.nn.in_top_k, predictions, targets, b.int(0, classes))
+
+
 # -- entries: random and debug ------------------------------------------------------------
 
 def _random(fn, text, **fixed):
@@ -1015,8 +1071,8 @@ TABLE: dict[str, Entry] = {
     "subtract": _binary(gj.subtract, "tf.subtract"),
     "multiply": _binary(gj.multiply, "tf.multiply"),
     "truediv": _binary(gj.truediv, "tf.truediv", rhs_positive=True),
-    "floordiv": _binary(gj.floordiv, "tf.floordiv", **_KINK_BINARY),
-    "mod": _binary(gj.mod, "tf.mod", **_KINK_BINARY),
+    "floordiv": _binary(gj.floordiv, "tf.floordiv", rhs_positive=True, **_KINK_BINARY),
+    "mod": _binary(gj.mod, "tf.mod", rhs_positive=True, **_KINK_BINARY),
     "pow": Entry(_pow, rtol=1e-4),
     "squared_difference": _binary(gj.squared_difference, "tf.squared_difference"),
     "maximum": _binary(gj.maximum, "tf.maximum", **_KINK_BINARY),
@@ -1128,6 +1184,14 @@ TABLE: dict[str, Entry] = {
                                               order=2).make, "kink"),
     "avg_pool": _pool(gj.nn.avg_pool, "tf.nn.avg_pool"),
     "avg_pool_grad": _via_gradient(_pool_forward(gj.nn.avg_pool, "tf.nn.avg_pool")),
+    # extra
+    "div_no_nan": _binary(gj.div_no_nan, "tf.div_no_nan", FLOATS, rhs_positive=True),
+    "einsum": Entry(_einsum, rtol=1e-4),
+    "gather_nd": Entry(_gather_nd),
+    "scatter_nd": Entry(_scatter_nd, rtol=1e-4),
+    "identity_n": Entry(_identity_n),
+    "top_k": Entry(_top_k, "kink"),
+    "in_top_k": Entry(_in_top_k, "kink"),
     # random
     "random_standard_normal": _random(gj.random_normal, "tf.random_normal"),
     "random_uniform": _random(gj.random_uniform, "tf.random_uniform"),
