@@ -192,6 +192,19 @@ def test_cuda_ceil_keeps_the_sign_of_zero():
         np.testing.assert_array_equal(sess.run(y, {x: [-0.47, 0.5]}), [-np.inf, 1.0])
 
 
+@pytest.mark.skipif(UNDER_CUDASIM, reason="this is the child process")
+def test_cuda_path_on_random_graphs_under_the_simulator():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+         "-k", "test_cuda_simulator or test_cuda_scalar or test_cuda_ceil"],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), env=env,
+        capture_output=True, text=True, timeout=900)
+    report = done.stdout[-8000:] + done.stderr[-3000:]
+    assert done.returncode == 0, report
+    assert re.search(r"\b1 passed, .*\b2 xfailed", done.stdout), report
+
+
 # -- gradients ----------------------------------------------------------------------------
 
 def check_gradients(g: RandomGraph, eps: float = 1e-6) -> None:
