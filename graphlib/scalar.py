@@ -28,6 +28,23 @@ def _floormod(x, y):
     return np.mod(x, y)
 
 
+def ieee_pow(x, y):
+    """`x ** y` with C99 `pow`'s special cases (as TF and the compiled kernels): NumPy's
+    scalar-exponent fast paths give pow(-inf, 0.5) = nan and pow(-0.0, 0.5) = -0.0."""
+    result = np.power(x, y)
+    if np.result_type(x, y).kind != "f":
+        return result
+    x, y = np.broadcast_arrays(np.asarray(x), np.asarray(y))
+    odd_integer = (np.mod(y, 2) == 1) | (np.mod(y, 2) == -1)
+    fix_inf = np.isneginf(x) & ~odd_integer & ~np.isnan(y)
+    fix_zero = (x == 0) & (y > 0) & ~odd_integer
+    if fix_inf.any() or fix_zero.any():
+        result = np.array(result, copy=True)
+        result[fix_inf] = np.where(y[fix_inf] > 0, np.inf, 0.0)
+        result[fix_zero] = 0.0
+    return result
+
+
 FUNCTIONS = {
     "exp": np.exp,
     "log": np.log,
@@ -46,7 +63,7 @@ FUNCTIONS = {
     "rint": np.rint,
     "sin": np.sin,
     "cos": np.cos,
-    "pow": np.power,
+    "pow": ieee_pow,
     "maximum": np.maximum,
     "minimum": np.minimum,
     "floordiv": _floordiv,

@@ -31,19 +31,7 @@ _NOT_TENSOR_FUNCTIONS = {
     "no_op", "compile",
 }
 
-_KNOWN_BAD = {
-    "assign": "graphlib/ops/state.py (core owner): assign(ref=non-Variable) raises "
-              "AttributeError; should raise TypeError naming what ref must be",
-    "assign_add": "graphlib/ops/state.py: as assign",
-    "assign_sub": "graphlib/ops/state.py: as assign",
-    "sum_to_shape": "graphlib/ops/core.py (core owner): sum_to_shape/broadcast_like do not "
-                    "convert their arguments (AttributeError on .shape); use convert_to_tensor",
-    "broadcast_like": "graphlib/ops/core.py: as sum_to_shape",
-    "einsum": "graphlib/ops/linalg.py: einsum(equation=non-str) raises AttributeError "
-              "(.replace); should check isinstance(equation, str) and raise TypeError",
-    "variables_initializer": "graphlib/ops/state.py: variables_initializer('abc') raises "
-                             "AttributeError; should raise TypeError for non-Variables",
-}
+_KNOWN_BAD: dict[str, str] = {}  # public functions with a known bad-input bug
 
 
 def _public_functions():
@@ -248,19 +236,13 @@ def _run(tf, build, value, **session):
         return sess.run(y, {x: value})
 
 
-_POW_BUG = pytest.mark.xfail(strict=True, reason=(
-    "graphlib/ops/math.py (math owner), pow reference: np.power(-inf, 0.5) is nan where "
-    "TF (and C's pow, and the compiled kernel) give +inf. Fix: compute float pow with the "
-    "same rule as the scalar expression's pow, or patch x == -inf with non-integer y."))
 
 
 def _nan_inf_params():
     params = []
     for executor in ("interpreted", "compiled"):
         for name, build in NAN_INF_OPS:
-            marks = [_POW_BUG] if (name, executor) == ("pow", "interpreted") else []
-            params.append(pytest.param(executor, build, id=f"{name}-{executor}",
-                                       marks=marks))
+            params.append(pytest.param(executor, build, id=f"{name}-{executor}"))
     return params
 
 
@@ -288,11 +270,6 @@ def test_zero_size_tensors_through_every_op(name):
 
 # -- bugs found here, in files owned by others ------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graphlib/ops/array.py (array owner), _pad_reference: a scalar's paddings of shape "
-    "(0, 2) reach np.pad as an empty float list ('pad_width must be of integral type'); "
-    "the interpreted run fails where TF returns the scalar (the compiled run is right). "
-    "Fix: return x unchanged when x.ndim == 0, or pass np.asarray(pairs, np.intp)."))
 def test_pad_of_a_scalar_is_the_scalar():
     graph = gj.Graph()
     with graph.as_default():
@@ -302,11 +279,6 @@ def test_pad_of_a_scalar_is_the_scalar():
         assert sess.run(y, {x: 3.0}) == 3.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graphlib/ops/array.py (array owner), pad: the default constant_values=0 is converted "
-    "to int32 for a bool tensor, so tf.pad(bool_tensor, paddings) raises TypeError where "
-    "TF pads with False. Fix: convert constant_values with dtype=x.dtype when it is the "
-    "Python default 0 (TF uses the Pad op without a constant input then)."))
 def test_pad_of_a_bool_tensor_pads_with_false():
     graph = gj.Graph()
     with graph.as_default():
@@ -316,11 +288,6 @@ def test_pad_of_a_bool_tensor_pads_with_false():
         np.testing.assert_array_equal(sess.run(y, {x: [True, True]}), [False, True, True])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graphlib/ops/core.py (core owner), _infer_numpy_value: an explicit integer dtype "
-    "casts out-of-range Python ints silently (2**40 -> int32 wraps to 0, a silent wrong "
-    "answer); TF raises. Fix: for integer dtypes check np.iinfo(dtype) bounds of the "
-    "array before astype and raise TypeError/ValueError naming the value and dtype."))
 def test_constant_out_of_int32_range_is_an_error():
     with gj.Graph().as_default():
         with pytest.raises((TypeError, ValueError)):

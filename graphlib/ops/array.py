@@ -810,6 +810,8 @@ def _pad_infer(x, paddings, constant_values):
 
 def _pad_reference(x, paddings, constant_values):
     pairs = _pairs(x, paddings, "pad")
+    if x.ndim == 0:  # nothing to pad (np.pad cannot take an empty pad list)
+        return x.copy()
     return np.pad(x, pairs, mode="constant", constant_values=constant_values)
 
 
@@ -856,6 +858,8 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0) -> Tens
     if mode == "CONSTANT":
         default = "Pad" if not isinstance(constant_values, Tensor) and \
             np.all(np.asarray(constant_values) == 0) else "PadV2"
+        if x.dtype.is_bool and default == "Pad":
+            constant_values = False  # TF's Pad fills with the dtype's zero
         value = convert_to_tensor(constant_values, dtype_hint=x.dtype)
         return x.graph.create_op("pad", [x, p, value], name=name or default).outputs[0]
     if mode in ("REFLECT", "SYMMETRIC"):

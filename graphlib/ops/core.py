@@ -33,6 +33,11 @@ def _infer_numpy_value(value, dtype: DType | None, dtype_hint: DType | None) -> 
                 raise TypeError(f"Cannot convert {value!r} to a tensor of type {dtype.name}")
         if dtype.is_bool and array.dtype.kind != "b":
             raise TypeError(f"Cannot convert {value!r} to a tensor of type bool")
+        if dtype.is_integer and array.dtype.kind in "iuf" and array.size:
+            info = np.iinfo(dtype.np)
+            if np.any(array > info.max) or np.any(array < info.min):
+                raise TypeError(f"Cannot convert {value!r} to a tensor of type {dtype.name}: "
+                                f"out of range [{info.min}, {info.max}]")
         if (dtype.is_integer or dtype.is_floating) and array.dtype.kind == "b" and \
                 not isinstance(value, np.ndarray):
             raise TypeError(f"Cannot convert {value!r} to a tensor of type {dtype.name}")
@@ -326,6 +331,7 @@ register(OpDef(
 
 def sum_to_shape(grad: Tensor, like: Tensor) -> Tensor:
     """The gradient `grad` summed down to `like`'s shape (no op when the shapes match)."""
+    grad, like = convert_to_tensor(grad), convert_to_tensor(like)
     if grad.shape.is_fully_defined() and like.shape.is_fully_defined() and \
             grad.shape == like.shape:
         return grad
@@ -333,6 +339,8 @@ def sum_to_shape(grad: Tensor, like: Tensor) -> Tensor:
 
 
 def broadcast_like(value: Tensor, like: Tensor) -> Tensor:
+    """`value` broadcast to `like`'s shape (no op when the shapes match)."""
+    value, like = convert_to_tensor(value), convert_to_tensor(like)
     if value.shape.is_fully_defined() and like.shape.is_fully_defined() and \
             value.shape == like.shape:
         return value

@@ -327,6 +327,8 @@ register(OpDef(
 def einsum(equation, *inputs, **kwargs) -> Tensor:
     """`tf.einsum`: Einstein summation; the implicit form ("ij,jk") sums letters used
     twice and orders the rest alphabetically."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
     name = kwargs.pop("name", None)
     kwargs.pop("optimize", None)  # a contraction-order hint; the result is the same
     if kwargs:

@@ -27,6 +27,7 @@ from .. import dtypes
 from ..dtypes import DType
 from ..graph import Tensor
 from ..registry import OpDef, Spec, register
+from ..scalar import ieee_pow
 from ..shapes import TensorShape, broadcast_shapes
 from .core import convert_to_tensor, identity, ones_like, sum_to_shape, zeros_like
 from .state import Variable
@@ -251,7 +252,7 @@ def _pow_grad(op, g):
 
 
 register(OpDef(
-    name="pow", infer=_binary_infer(_NUMERIC), reference=lambda x, y: np.power(x, y),
+    name="pow", infer=_binary_infer(_NUMERIC), reference=ieee_pow,
     gradient=_pow_grad, kind="elementwise", scalar="pow({0}, {1})",
     doc="x ** y; integers to negative integer powers are an error, as in TF."))
 

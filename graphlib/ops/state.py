@@ -194,19 +194,25 @@ class Variable:
         return self is other
 
 
+def _variable(ref, what: str) -> Variable:
+    if not isinstance(ref, Variable):
+        raise TypeError(f"{what}: ref must be a Variable, got {type(ref).__name__} ({ref!r})")
+    return ref
+
+
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
     """`tf.assign`."""
-    return ref.assign(value, name=name)
+    return _variable(ref, "assign").assign(value, name=name)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
     """`tf.assign_add`."""
-    return ref.assign_add(value, name=name)
+    return _variable(ref, "assign_add").assign_add(value, name=name)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
     """`tf.assign_sub`."""
-    return ref.assign_sub(value, name=name)
+    return _variable(ref, "assign_sub").assign_sub(value, name=name)
 
 
 def global_variables(scope=None) -> list:
@@ -223,7 +229,7 @@ def local_variables(scope=None) -> list:
 
 def variables_initializer(var_list, name="init"):
     """`tf.variables_initializer`: one op that initializes every variable in `var_list`."""
-    inits = [v.initializer for v in var_list]
+    inits = [_variable(v, "variables_initializer").initializer for v in var_list]
     if not inits:
         return get_default_graph().create_op("no_op", [], name=name)
     return group(*inits, name=name)
