@@ -156,3 +156,42 @@ def test_random_ops_fall_back_to_the_host_and_are_listed():
         value = sess.run(r)
     assert value.shape == (3, 4) and value.dtype == np.float32
     assert 0 <= value.min() and value.max() < 2
+
+
+def test_scalar_variable_and_constant_keep_shape_empty():
+    """A 0-d value stays 0-d on the device (np.ascontiguousarray made it (1,))."""
+    graph = gj.Graph()
+    with graph.as_default():
+        v = gj.Variable(np.float32(1.5))
+        init = gj.global_variables_initializer()
+        c = gj.constant(np.float32(2.0))
+        assign = v.assign(c)
+        bump = v.assign_add(c)
+    with gj.Session(graph=graph, device="cuda") as sess:
+        sess.run(init)
+        value = sess.run(v.value())
+        assert np.shape(value) == () and value == np.float32(1.5)
+        assert np.shape(sess.run(c)) == ()
+        assert np.shape(sess.run(assign)) == ()
+        assert np.shape(sess.run(bump)) == ()
+        value = sess.run(v.value())
+        assert np.shape(value) == () and value == np.float32(4.0)
+
+
+def test_rounding_keeps_the_sign_of_a_zero_result():
+    """ceil/floor/round of a negative (or -0.0) input giving zero give -0.0, as NumPy."""
+    xs = np.array([-0.47, -0.5, -0.0, 0.0, 0.3, 0.5, -1.5, 2.5], np.float32)
+    graph = gj.Graph()
+    with graph.as_default():
+        x = gj.placeholder(gj.float32, [len(xs)])
+        fetches = [gj.ceil(x), gj.floor(x), gj.round(x), gj.rsqrt(gj.ceil(x))]
+    with gj.Session(graph=graph, device="cuda") as sess:
+        got = sess.run(fetches, {x: xs})
+    with np.errstate(divide="ignore"):
+        want = [np.ceil(xs), np.floor(xs), np.rint(xs),
+                np.float32(1) / np.sqrt(np.ceil(xs))]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+        known = ~np.isnan(w)  # a NaN's sign is not specified
+        np.testing.assert_array_equal(np.signbit(g[known]), np.signbit(w[known]))
+    assert got[3][0] == -np.inf

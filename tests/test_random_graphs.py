@@ -164,10 +164,6 @@ def test_cuda_simulator_matches_interpreted_on_random_graphs(g):
 
 
 @pytest.mark.skipif(not UNDER_CUDASIM, reason="runs in a child process (test_cuda_path...)")
-@pytest.mark.xfail(strict=True, reason=(
-    "compiler/lowering/cuda*.py (CUDA engineer): on device='cuda' a scalar variable's "
-    "value (read, or the result of assign) is fetched with shape (1,) instead of (); the "
-    "device buffer of a 0-d value must be reshaped to () when copied back"))
 def test_cuda_scalar_variable_keeps_its_shape():
     graph = gj.Graph()
     with graph.as_default():
@@ -179,10 +175,6 @@ def test_cuda_scalar_variable_keeps_its_shape():
 
 
 @pytest.mark.skipif(not UNDER_CUDASIM, reason="runs in a child process (test_cuda_path...)")
-@pytest.mark.xfail(strict=True, reason=(
-    "compiler/lowering/cuda*.py (CUDA engineer): on the CUDA path (under the simulator) "
-    "ceil(-0.47) loses the sign of its zero result, so rsqrt(ceil(-0.47)) is +inf where "
-    "IEEE 754, NumPy, TF and the CPU path give -inf. Found by the fuzzer"))
 def test_cuda_ceil_keeps_the_sign_of_zero():
     graph = gj.Graph()
     with graph.as_default():
@@ -202,7 +194,7 @@ def test_cuda_path_on_random_graphs_under_the_simulator():
         capture_output=True, text=True, timeout=900)
     report = done.stdout[-8000:] + done.stderr[-3000:]
     assert done.returncode == 0, report
-    assert re.search(r"\b1 passed, .*\b2 xfailed", done.stdout), report
+    assert re.search(r"\b3 passed\b", done.stdout), report
 
 
 # -- gradients ----------------------------------------------------------------------------

@@ -162,7 +162,7 @@ class _Run:
         self.flags = None
 
     def upload(self, array) -> object:
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # not ascontiguousarray: it makes 0-d 1-d
         self.h2d += array.nbytes
         return cuda.to_device(array)
 
@@ -248,7 +248,7 @@ class CudaExecutable:
 
     def _constant(self, array: np.ndarray) -> Callable[[_Run], object]:
         """A host array the kernels read: uploaded on first use, kept for every run."""
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # keeps a 0-d array 0-d (see upload)
         self._const_arrays.append(array)
         key = id(array)
 

@@ -122,13 +122,16 @@ _INTEGRAL = 4503599627370496.0  # 2**52: every float at least this large is an i
 
 @_device
 def floor_any(x):
-    # math.floor returns an int64: only called where the result fits
-    return _F64(math.floor(x)) if abs(x) < _INTEGRAL else x
+    # math.floor returns an int64 (only called where the result fits), which has no
+    # -0.0: copysign restores the zero's sign (floor(-0.0) is -0.0, as in NumPy); a
+    # nonzero result always has x's sign
+    return math.copysign(_F64(math.floor(x)), x) if abs(x) < _INTEGRAL else x
 
 
 @_device
 def ceil_any(x):
-    return _F64(math.ceil(x)) if abs(x) < _INTEGRAL else x
+    # as floor_any: ceil(-0.47) is -0.0 (so rsqrt of it is -inf, as in NumPy and TF)
+    return math.copysign(_F64(math.ceil(x)), x) if abs(x) < _INTEGRAL else x
 
 
 @_device
@@ -140,7 +143,7 @@ def rint_any(x):
     d = x - f
     if d > 0.5 or (d == 0.5 and f % 2 != 0):
         f += 1
-    return f
+    return math.copysign(f, x)  # rint(-0.4) and rint(-0.5) are -0.0, as in NumPy
 
 
 @_device
