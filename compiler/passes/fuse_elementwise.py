@@ -28,8 +28,9 @@ a reduction over trailing axes joins (or starts) a rows group; a group closes wh
 node outside it reads one of its values, so the fused node can stand where its last
 member stood. A reduction over other axes whose input is the last value of an open
 elementwise group, read nowhere else, closes it as a fused reduction. Single-node groups
-stay as they are (the lowering handles them alike). Provenance: the fused node's origins
-are all of its members' origins.
+stay as they are (the lowering handles them alike). A group holds at most
+MAX_FUSED_MEMBERS members; a node that would exceed it starts a new group. Provenance: the
+fused node's origins are all of its members' origins.
 
 May import: graphjit.graphlib, compiler.program, compiler.passes.
 """
@@ -37,9 +38,15 @@ May import: graphjit.graphlib, compiler.program, compiler.passes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from ..program import Attrs, Node, Program
 from . import PassLog
+
+# The most member ops in one fused kernel. A longer chain becomes several kernels: Numba
+# (LLVM) compile time grows faster than a function's size, and chunks of a repeating chain
+# print the same source, which the kernel cache compiles once.
+MAX_FUSED_MEMBERS = 64
 
 
 def _fusible(node: Node) -> bool:
@@ -72,6 +79,7 @@ def row_split(shape, axes) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     return outer, inner
 
 
+@functools.lru_cache(maxsize=4096)
 def row_spans(shape, full, split) -> tuple[bool, bool] | None:
     """Whether a value of `shape`, broadcast to `full`, varies along the outer and the
     reduced block of `split` (each block all-varying or all-broadcast), else None."""
@@ -92,6 +100,8 @@ class _Group:
         self.shape = shape
         self.members: list[Node] = []
         self.values: set[int] = set()
+        self.input_shapes: set[tuple[int, ...]] = set()  # of every member's inputs
+        self.last: int | None = None         # node id where the fused node stands
         self.closed = False
         self.reduction: Node | None = None   # the closing reduction of a "reduction" group
         self.split = None                    # (outer, inner) dims of a rows group
@@ -101,10 +111,16 @@ class _Group:
         inner = set(self.split[1])
         return tuple(1 if d in inner else n for d, n in enumerate(self.shape))
 
+    def add(self, node: Node, values) -> None:
+        self.members.append(node)
+        self.values.add(node.outputs[0].id)
+        self.input_shapes.update(tuple(values[i].shape) for i in node.inputs)
+
     def accepts(self, node: Node, split, values) -> bool:
         """Whether every input of `node` and of the members fits the 2-D row view."""
-        return all(row_spans(values[i].shape, self.shape, split) is not None
-                   for n in self.members + [node] for i in n.inputs)
+        full = tuple(self.shape)
+        shapes = self.input_shapes | {tuple(values[i].shape) for i in node.inputs}
+        return all(row_spans(s, full, split) is not None for s in shapes)
 
 
 def _private(group: _Group, uses: dict[int, int]) -> bool:
@@ -124,8 +140,15 @@ class _Fuser:
         self.values = program.values
         self.group_of: dict[int, _Group] = {}   # value id -> its group
         self.position: dict[int, _Group] = {}   # node id of a group's last member -> group
-        self.groups: list[_Group] = []
+        self.groups: dict[_Group, None] = {}  # in creation order
         self.order = {node.id: k for k, node in enumerate(program.nodes)}
+
+    def place(self, group: _Group, last: Node) -> None:
+        """Record that `group`'s fused node stands where `last` stands."""
+        if group.last is not None and self.position.get(group.last) is group:
+            del self.position[group.last]
+        group.last = last.id
+        self.position[last.id] = group
 
     def open_groups(self, node: Node) -> list[_Group]:
         found = []
@@ -142,23 +165,23 @@ class _Fuser:
         for g in found[1:]:
             target.members.extend(g.members)
             target.values |= g.values
+            target.input_shapes |= g.input_shapes
             target.row_values |= g.row_values
             target.split = target.split or g.split
             for v in g.values:
                 self.group_of[v] = target
-            for key in [k for k, v in self.position.items() if v is g]:
-                del self.position[key]
-            self.groups.remove(g)
-        target.members.sort(key=lambda n: self.order[n.id])
-        for key in [k for k, v in self.position.items() if v is target]:
-            del self.position[key]
-        self.position[target.members[-1].id] = target
+            if g.last is not None and self.position.get(g.last) is g:
+                del self.position[g.last]
+            del self.groups[g]
+        if len(found) > 1:
+            target.members.sort(key=lambda n: self.order[n.id])
+        self.place(target, target.members[-1])
         return target
 
     def join_elementwise(self, node: Node) -> _Group | None:
         shape = node.outputs[0].shape
         found = self.open_groups(node)
-        if not found:
+        if not found or sum(len(g.members) for g in found) >= MAX_FUSED_MEMBERS:
             return None
         splits = {g.split for g in found if g.split is not None}
         if any(g.shape != found[0].shape for g in found) or len(splits) > 1:
@@ -194,12 +217,13 @@ class _Fuser:
             return None
         g = self.group_of.get(node.inputs[0])
         if g is not None and not g.closed and g.shape == x.shape and \
-                node.inputs[0] not in g.row_values and g.split in (None, split) and \
+                len(g.members) < MAX_FUSED_MEMBERS and node.inputs[0] not in g.row_values and \
+                g.split in (None, split) and \
                 g.accepts(node, split, self.values):
             group = g
         else:
             group = _Group(x.shape)
-            self.groups.append(group)
+            self.groups[group] = None
         group.split = split
         if node.attrs["keepdims"] or len(node.outputs[0].shape) == len(x.shape):
             group.row_values.add(node.outputs[0].id)
@@ -236,20 +260,16 @@ class _Fuser:
                 joined = None
             if joined is None and candidate:
                 joined = _Group(node.outputs[0].shape)
-                self.groups.append(joined)
+                self.groups[joined] = None
             if joined is None:
                 continue
             if candidate or row_reduction:
-                joined.members.append(node)
-                joined.values.add(node.outputs[0].id)
+                joined.add(node, self.values)
                 self.group_of[node.outputs[0].id] = joined
             else:
                 joined.reduction = node
                 joined.closed = True
-            last = joined.reduction or joined.members[-1]
-            for key in [k for k, v in self.position.items() if v is joined]:
-                del self.position[key]
-            self.position[last.id] = joined
+            self.place(joined, joined.reduction or joined.members[-1])
         worth = [g for g in self.groups if len(g.members) > 1 or g.reduction]
         fused_ids = {n.id for g in worth for n in g.members + ([g.reduction] if g.reduction
                                                                else [])}
@@ -266,18 +286,23 @@ class _Fuser:
         program = self.program
         members = group.members
         member_index = {n.outputs[0].id: j for j, n in enumerate(members)}
-        inputs: list[int] = []
+        input_index: dict[int, int] = {}
         for n in members + ([group.reduction] if group.reduction else []):
             for i in n.inputs:
-                if i not in member_index and i not in inputs:
-                    inputs.append(i)
-        origins = []
+                if i not in member_index and i not in input_index:
+                    input_index[i] = len(input_index)
+        inputs = list(input_index)
+        origins: list = []
+        seen: set = set()
         body = []
         for n in members:
             args = tuple(len(inputs) + member_index[i] if i in member_index
-                         else inputs.index(i) for i in n.inputs)
+                         else input_index[i] for i in n.inputs)
             origin = len(origins)
-            origins.extend(o for o in n.origins if o not in origins)
+            for o in n.origins:
+                if o not in seen:
+                    seen.add(o)
+                    origins.append(o)
             body.append((n.op, args, n.outputs[0].dtype.name, origin,
                          tuple(sorted(n.attrs.items()))))
         attrs = {"shape": tuple(group.shape), "body": tuple(body)}
