@@ -6,10 +6,8 @@ with its gradient (the shape of a deep model's graph, and the worst case for rec
     python benchmarks/scale.py --sizes 1000,3000 --compile-max-ops 10000
 
 Prints one row per (size, stage): seconds, microseconds per op, and the process's RSS
-after the stage. Stages whose cost grows about linearly show a flat us/op column. Optimize
-and compile are skipped above --compile-max-ops (default 3,000): their cost is currently
-super-linear (see docs/reliability.md and tests/test_scale.py), and larger sizes would not
-finish.
+after the stage. Stages whose cost grows about linearly show a flat us/op column.
+Optimize and compile can be skipped above --compile-max-ops (default: never).
 
 May import: graphjit, numpy, the standard library.
 """
@@ -117,7 +115,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000",
                         help="comma-separated chain lengths (forward ops)")
-    parser.add_argument("--compile-max-ops", type=int, default=3000,
+    parser.add_argument("--compile-max-ops", type=int, default=10**9,
                         help="skip optimize/compile for graphs with more ops than this")
     args = parser.parse_args(argv)
     print(f"{'chain':>11} {'stage':<26} {'ops':>9} {'seconds':>9} "
