@@ -291,7 +291,7 @@ class CpuExecutable:
         else:
             steps, shape = [], values[inputs[0]].shape
             combiner, axes = registry.get(node.op).attrs["combiner"], tuple(node.attrs["axes"])
-        layout = _reduction_layout(shape, axes, [values[i].shape for i in inputs])
+        layout = codegen.reduction_layout(shape, axes, [values[i].shape for i in inputs])
         if layout is None:
             return None
         dims, spans = layout
@@ -619,34 +619,6 @@ def _run_producer(node: Node, args: Sequence, ctx) -> tuple:
     if node.op == "fused":
         return _run_body_reference(node, args, ctx)
     return run_node(node, args, ctx)
-
-
-def _reduction_layout(shape, axes, input_shapes):
-    """(dims, spans) of an (outer, reduced, inner) view of `shape`, or None when the reduced
-    axes are not one block after dropping size-1 dims or an input's broadcast varies
-    inside a block."""
-    rank = len(shape)
-    axes = {a % rank for a in axes} if rank else set()
-    kept = [d for d in range(rank) if shape[d] != 1]
-    red = [d for d in kept if d in axes]
-    if red and red != [d for d in kept if red[0] <= d <= red[-1]]:
-        return None
-    blocks = ([d for d in kept if not red or d < red[0]], red,
-              [d for d in kept if red and d > red[-1]])
-    if not red:
-        blocks = (kept, [], [])
-    dims = tuple(int(np.prod([shape[d] for d in b], dtype=np.int64)) for b in blocks)
-    spans = []
-    for s in input_shapes:
-        padded = (1,) * (rank - len(s)) + tuple(s)
-        span = []
-        for block in blocks:
-            flags = {padded[d] == shape[d] for d in block}
-            if len(flags) > 1:
-                return None
-            span.append(flags.pop() if flags else True)
-        spans.append(tuple(span))
-    return dims, tuple(spans)
 
 
 def _row_spans(shape, full, axes) -> tuple[bool, bool]:

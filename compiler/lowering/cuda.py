@@ -536,7 +536,7 @@ class CudaExecutable:
         out_value = node.outputs[0]
         kernels = []
         prepare = []  # run-time producers of the reduction's inputs
-        layout = _reduction_layout(shape, axes, [v.shape for v in in_values])
+        layout = codegen.reduction_layout(shape, axes, [v.shape for v in in_values])
         input_dtypes = [v.dtype.np for v in in_values]
         if layout is None:
             # Reduced axes not one block: materialize the body, move the reduced axes last.
@@ -1004,33 +1004,6 @@ class CudaExecutable:
             lines.append(f"kernel {k.name}:")
             lines.extend("    " + line for line in k.source.rstrip().splitlines())
         return "\n".join(lines)
-
-
-def _reduction_layout(shape, axes, input_shapes):
-    """(dims, spans) of an (outer, reduced, inner) view, or None when the reduced axes
-    are not one block after dropping size-1 dims, or an input's broadcast varies inside a
-    block (the same rule as the CPU backend)."""
-    rank = len(shape)
-    kept = [d for d in range(rank) if shape[d] != 1]
-    red = [d for d in kept if d in axes]
-    if red and red != [d for d in kept if red[0] <= d <= red[-1]]:
-        return None
-    blocks = ([d for d in kept if not red or d < red[0]], red,
-              [d for d in kept if red and d > red[-1]])
-    if not red:
-        blocks = (kept, [], [])
-    dims = tuple(int(np.prod([shape[d] for d in b], dtype=np.int64)) for b in blocks)
-    spans = []
-    for s in input_shapes:
-        padded = (1,) * (rank - len(s)) + tuple(s)
-        span = []
-        for block in blocks:
-            flags = {padded[d] == shape[d] for d in block}
-            if len(flags) > 1:
-                return None
-            span.append(flags.pop() if flags else True)
-        spans.append(tuple(span))
-    return dims, tuple(spans)
 
 
 def _diagnose(node: Node, r: _Run, cause: Exception) -> errors.OpError:
