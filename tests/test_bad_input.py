@@ -31,7 +31,6 @@ _NOT_TENSOR_FUNCTIONS = {
     "no_op", "compile",
 }
 
-_KNOWN_BAD: dict[str, str] = {}  # public functions with a known bad-input bug
 
 
 def _public_functions():
@@ -41,9 +40,7 @@ def _public_functions():
             if name.startswith("_") or not inspect.isfunction(fn) or \
                     name in _NOT_TENSOR_FUNCTIONS:
                 continue
-            marks = [pytest.mark.xfail(strict=True, reason=_KNOWN_BAD[name])] \
-                if name in _KNOWN_BAD and prefix == "gj" else []
-            found.append(pytest.param(fn, id=f"{prefix}.{name}", marks=marks))
+            found.append(pytest.param(fn, id=f"{prefix}.{name}"))
     return found
 
 

@@ -68,7 +68,8 @@ def scalar_expression(op: str, n_args: int) -> str:
         return " + ".join(f"{{{i}}}" for i in range(n_args))
     expression = registry.get(op).scalar
     if expression is None:
-        raise NotImplementedError(f"op {op!r} has no scalar expression")
+        raise ValueError(f"op {op!r} has no scalar expression, so it cannot be lowered as "
+                         "an elementwise kernel (check can_lower_elementwise first)")
     return expression
 
 
