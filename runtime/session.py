@@ -145,21 +145,29 @@ def _as_feed_key(graph: Graph, key) -> Tensor:
 
 
 def _convert_feed(tensor: Tensor, value) -> np.ndarray:
-    if isinstance(value, (Tensor, Operation)):
-        raise TypeError(f"The value of a feed cannot be a tf.Tensor object ({value!r}). "
-                        "Acceptable feed values include Python scalars, strings, lists, "
-                        "numpy ndarrays, or TensorHandles.")
-    try:
-        array = np.asarray(value, dtype=tensor.dtype.np)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"Cannot feed value {value!r} to tensor {tensor.name} of dtype "
-                        f"{tensor.dtype.name}: {e}") from None
+    dtype = tensor.dtype.np
+    if type(value) is np.ndarray and value.dtype == dtype:  # the common case: no copy
+        array = value
+    else:
+        array = _as_feed_array(tensor, value, dtype)
     dims = tensor.shape.as_tuple()
     if dims is not None and (len(dims) != array.ndim or any(
             d is not None and d != n for d, n in zip(dims, array.shape))):
         raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
                          f"{tensor.name!r}, which has shape {tensor.shape!s}")
     return array
+
+
+def _as_feed_array(tensor: Tensor, value, dtype) -> np.ndarray:
+    if isinstance(value, (Tensor, Operation)):
+        raise TypeError(f"The value of a feed cannot be a tf.Tensor object ({value!r}). "
+                        "Acceptable feed values include Python scalars, strings, lists, "
+                        "numpy ndarrays, or TensorHandles.")
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Cannot feed value {value!r} to tensor {tensor.name} of dtype "
+                        f"{tensor.dtype.name}: {e}") from None
 
 
 class Session:
@@ -214,14 +222,15 @@ class Session:
             raise locate_failure(fetch_tensors, targets, fed, feed_values, self._store,
                                  e) from e
         ctx.commit()
-        shared = ctx.exposed.union(map(id, feed_values))  # never hand out a stored array
+        exposed = ctx.exposed
         out = []
         for position in mapper.positions:
             if position is None:
                 out.append(None)
                 continue
             value = values[position]
-            if id(value) in shared:
+            # never hand out an array that a variable or a feed still holds
+            if id(value) in exposed or any(value is f for f in feed_values):
                 value = value.copy()
             out.append(value[()] if value.ndim == 0 else value)
         return mapper.rebuild(out)
