@@ -14,7 +14,7 @@ import linecache
 import os
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -596,12 +596,8 @@ def flatten_nested(structure) -> list:
     return out
 
 
-def is_tensor_like(obj) -> bool:
-    return isinstance(obj, Tensor)
-
-
 __all__ = ["Graph", "Operation", "Tensor", "get_default_graph", "reset_default_graph",
-           "name_scope", "control_dependencies", "constant_value", "Iterable"]
+           "name_scope", "control_dependencies", "constant_value"]
 
 
 class GraphKeys:

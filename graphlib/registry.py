@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .dtypes import DType
-from .shapes import TensorShape, as_shape
+from .shapes import as_shape
 
 
 class Spec:
@@ -156,9 +156,5 @@ def run_checked(opdef: OpDef, arrays: Sequence, attrs: Mapping, context, output_
     return tuple(results)
 
 
-def spec(dtype: DType, shape) -> Spec:
-    return Spec(dtype, shape)
-
-
 __all__ = ["OpDef", "Spec", "register", "get", "all_ops", "infer_outputs", "run_reference",
-           "run_checked", "spec", "TensorShape"]
+           "run_checked"]

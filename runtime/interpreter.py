@@ -12,7 +12,7 @@ import numpy as np
 
 from ..graphlib import errors, registry
 from ..graphlib.graph import Operation, Tensor
-from ..graphlib.traversal import required_ops
+from ..graphlib.traversal import last_uses, required_ops
 from .context import RunContext
 
 
@@ -44,13 +44,9 @@ class InterpretedPlan:
         self.fetches = list(fetches)
         self.fed = list(fed)
         self.ops = required_ops(self.fetches, targets, self.fed)
-        last = {}
-        for i, op in enumerate(self.ops):
-            for t in op._inputs:
-                last[t] = i
         keep = set(self.fetches)
         self.release = [[] for _ in self.ops]
-        for t, i in last.items():
+        for t, i in last_uses(self.ops).items():
             if t not in keep:
                 self.release[i].append(t)
 

@@ -5,10 +5,10 @@ run context (variables, random state) and the feed arrays in `program.inputs` or
 returns the fetched arrays in `program.outputs` order; `describe()` returns text for the
 plan (generated kernel source, fused kernels).
 
-Dispatch: device "cpu" uses `lowering.cpu.lower_cpu` (the Numba backend) when that module
-exists, and otherwise `lowering.reference` (each node's NumPy reference kernel, as the
-interpreter runs them); device "cuda" likewise uses `lowering.cuda.lower_cuda` when it
-exists. A backend that exists but fails to import is an error, never a silent fallback.
+Dispatch: device "cpu" uses `lowering.cpu.lower_cpu` (the Numba backend), device "cuda"
+`lowering.cuda.lower_cuda`. `lowering.reference.ReferenceExecutable` runs each node's
+NumPy reference kernel, as the interpreter does: the baseline that backends fall back to
+per node and that tests compare against.
 
 May import: graphjit.graphlib, compiler.program, compiler.lowering.*.
 """
@@ -30,26 +30,14 @@ class Executable(Protocol):
     def describe(self) -> str: ...
 
 
-def _backend(device: str):
+def lower(program: Program, device: str = "cpu") -> Executable:
+    """The Executable for `program` on `device` (see the module docstring)."""
     if device not in _BACKENDS:
         raise ValueError(f"Unknown device {device!r}: use 'cpu' or 'cuda'")
     module_name, function = _BACKENDS[device]
-    qualified = f"{__name__}.{module_name}"
-    try:
-        module = importlib.import_module(qualified)
-    except ModuleNotFoundError as e:
-        if e.name != qualified:
-            raise
-        return None
-    return getattr(module, function)
-
-
-def lower(program: Program, device: str = "cpu") -> Executable:
-    """The Executable for `program` on `device` (see the module docstring)."""
-    backend = _backend(device)
-    if backend is None:
-        return ReferenceExecutable(program, note=f"no {device} backend: reference kernels")
-    return backend(program)
+    # imported on first use: the CUDA backend pulls in numba.cuda, which CPU plans never need
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, function)(program)
 
 
 __all__ = ["lower", "Executable", "ReferenceExecutable"]
