@@ -49,8 +49,6 @@ from ..graphlib import registry
 from ..graphlib.dtypes import DType
 from ..graphlib.shapes import TensorShape
 
-# Variable handles and reads touch the run context but change nothing: unused ones may go.
-_STATE_READS = frozenset({"var_handle", "read_variable"})
 _INLINE_ELEMENTS = 8  # arrays up to this size print their values
 
 
@@ -170,7 +168,7 @@ def is_pure(opdef: registry.OpDef) -> bool:
 
 def has_effects(opdef: registry.OpDef) -> bool:
     """Ops that change state (assignments, random generators): never dropped or merged."""
-    return not is_pure(opdef) and opdef.name not in _STATE_READS
+    return opdef.stateful and opdef.side_effects
 
 
 @dataclass(frozen=True, slots=True, eq=False)

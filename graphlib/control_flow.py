@@ -20,14 +20,10 @@ from .graph import Operation, Tensor, get_default_graph
 from .ops import math as math_ops
 from .ops.core import convert_to_tensor, group
 
-# Ops that are stateful in the registry but have no effect that running them twice, or
-# running them when the branch is not taken, could show: a read of a variable.
-_SIDE_EFFECT_FREE = frozenset({"read_variable"})
-
 
 def _check_no_side_effects(ops: Sequence[Operation], branch: str, what: str) -> None:
     for op in ops:
-        if op.opdef.stateful and op.type not in _SIDE_EFFECT_FREE:
+        if op.opdef.stateful and op.opdef.side_effects:
             raise ValueError(
                 f"{what}: the {branch} creates the stateful op {op.name!r} ({op.type}, "
                 f"created at {op.user_location()}). graphjit evaluates every branch of "

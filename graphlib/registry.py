@@ -57,6 +57,9 @@ class OpDef:
         context (variables, random state) is passed first.
     gradient(op, *output_grads) -> one gradient (Tensor or None) per input.
     no_gradient: why the op has no gradient (integer/boolean results, random, state).
+    stateful: its result depends on, or it changes, state outside its inputs, so it is
+        never folded, merged or reordered; `side_effects=False` marks the stateful ops that
+        only read (a variable read), which may be dropped when unused or run speculatively.
     kind: the lowering family: "elementwise", "reduction", "opaque", "leaf", "state", ...
     scalar: for elementwise ops, the scalar expression with `{0}`, `{1}`... for inputs.
     """
@@ -67,6 +70,7 @@ class OpDef:
     gradient: Callable[..., Sequence[Any]] | None = None
     no_gradient: str | None = None
     stateful: bool = False
+    side_effects: bool = True
     uses_context: bool = False
     kind: str = "opaque"
     scalar: str | None = None

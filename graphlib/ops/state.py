@@ -31,7 +31,8 @@ def _read_infer(handle, *, dtype, shape):
 register(OpDef(
     name="read_variable", infer=_read_infer,
     reference=lambda ctx, handle, *, dtype, shape: ctx.read_variable(handle),
-    gradient=lambda op, grad: [grad], stateful=True, uses_context=True, kind="state",
+    gradient=lambda op, grad: [grad], stateful=True, side_effects=False, uses_context=True,
+    kind="state",
     doc="The variable's current value (gradients flow to the handle, as in TF)."))
 
 
