@@ -50,7 +50,7 @@ from ...graphlib import errors, registry
 from ...graphlib.dtypes import as_dtype
 from .. import kernel_cache
 from ..program import Attrs, Node, Origin, Program, Value
-from . import codegen
+from . import codegen, cpu_conv
 from .reference import run_node
 
 PARALLEL_MIN_ELEMENTS = 1 << 16
@@ -217,6 +217,8 @@ class CpuExecutable:
             lowered = self._row_op(node)
         elif node.op == "matmul":
             lowered = self._matmul(node)
+        elif node.op in cpu_conv.OPS:
+            lowered = cpu_conv.lower(node, self.program, self._out)
         elif node.op == "sum_to_shape":
             lowered = self._sum_to_shape(node)
         elif node.op == "broadcast_reduced":
