@@ -150,3 +150,61 @@ def test_reading_an_uninitialized_variable_names_the_read():
             with pytest.raises(gj.errors.FailedPreconditionError, match="unset") as info:
                 sess.run(y)
     assert info.value.op is not None and info.value.op.type == "read_variable"
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.lists(st.integers(1, 4), min_size=0, max_size=2),
+       classes=st.integers(1, 9), labels_dtype=st.sampled_from([np.int32, np.int64]),
+       dtype=st.sampled_from([np.float32, np.float64]), specials=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_sparse_softmax_cross_entropy_is_a_row_kernel(batch, classes, labels_dtype, dtype,
+                                                      specials, seed):
+    rng = np.random.default_rng(seed)
+    logits = (3 * rng.standard_normal((*batch, classes))).astype(dtype)
+    labels = rng.integers(0, classes, batch).astype(labels_dtype)
+    if specials:  # -inf away from the label, and a row of -inf, NaN, +inf
+        flat = logits.reshape(-1, classes)
+        flat[0, :] = -np.inf
+        flat[-1, (labels.reshape(-1)[-1] + 1) % classes] = -np.inf
+        flat[len(flat) // 2, 0] = [np.nan, np.inf][seed % 2]
+
+    fed = {}
+
+    def build():
+        fed["x"] = x = gj.placeholder(dtype, logits.shape)
+        fed["y"] = y = gj.placeholder(labels_dtype, labels.shape)
+        loss = gj.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x)
+        return [loss, gj.gradients(gj.reduce_sum(loss * 0.5), x)[0]], None
+
+    interpreted, compiled, text = _both(build, lambda graph: {fed["x"]: logits,
+                                                              fed["y"]: labels})
+    assert "sparse_softmax_cross_entropy_with_logits[row kernel" in text
+    # Independent: -log softmax at the label, and (softmax - one_hot) / 2.
+    flat = logits.reshape(-1, classes).astype(np.float64)
+    with np.errstate(all="ignore"):
+        shifted = flat - flat.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(flat))
+    expect_loss = -log_probs[rows, labels.reshape(-1)]
+    one_hot = np.eye(classes)[labels.reshape(-1)]
+    expect_grad = 0.5 * (np.exp(log_probs) - one_hot)
+    for got in (interpreted[0], compiled[0]):
+        np.testing.assert_allclose(got[0].reshape(-1), expect_loss, rtol=2e-5, atol=1e-6)
+        np.testing.assert_allclose(got[1].reshape(-1, classes), expect_grad, rtol=2e-5,
+                                   atol=1e-6)
+    for a, b in zip(interpreted[0], compiled[0]):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+
+
+def test_sparse_softmax_cross_entropy_label_out_of_range_names_the_op():
+    graph = gj.Graph()
+    with graph.as_default():
+        x = gj.placeholder(gj.float32, [None, 3])
+        y = gj.placeholder(gj.int32, [None])
+        loss = gj.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x)
+    with gj.Session(graph=graph) as sess:
+        assert sess.run(loss, {x: np.zeros((2, 3)), y: [0, 2]}).shape == (2,)
+        for bad in ([0, 3], [-1, 0]):
+            with pytest.raises(gj.errors.InvalidArgumentError, match="outside the valid range"):
+                sess.run(loss, {x: np.zeros((2, 3)), y: bad})

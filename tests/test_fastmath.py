@@ -152,7 +152,7 @@ def test_softmax_rows_kernel_vectorizes_every_loop(tmp_path, monkeypatch):
     from graphjit.compiler import kernel_cache
     from graphjit.compiler.lowering import codegen
 
-    source = codegen.row_op_source("softmax", np.dtype(np.float32)) + "\n# fresh\n"
+    source = codegen.row_op_kernel("softmax", np.dtype(np.float32)).source + "\n# fresh\n"
     module = kernel_cache.load("rows", source)
     x = np.random.default_rng(0).normal(size=(3, 1100)).astype(np.float32)
     out = np.empty_like(x)

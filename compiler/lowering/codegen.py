@@ -654,35 +654,87 @@ def rows_source(members: Sequence[RowMember], input_dtypes: Sequence[np.dtype],
 
 # Softmax-family ops over the last axis, written as rows members of primitive ops (their
 # scalar expressions and combiners come from the registry like any fused body's).
-# Each entry: (number of inputs, members as (op, args, full, combiner), output members).
+# Each entry: (kernel inputs, members as (op, args, full, combiner[, dtype]), outputs).
+# Kernel inputs are the op's inputs in order, then what the backend supplies: "columns",
+# the column index j of each element (an iota broadcast over the rows), or a literal.
+# A member's dtype is the op's float dtype unless given ("bool", or "labels": the labels').
+_SPARSE_LABELS = "labels"
 _ROW_OPS = {
-    "softmax": (1, [("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
-                    ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
-                    ("truediv", (3, 4), True, None)], (4,)),
-    "log_softmax": (1, [("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
-                        ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
-                        ("log", (4,), False, None), ("subtract", (2, 5), True, None)], (5,)),
+    "softmax": (("values",), [
+        ("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
+        ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
+        ("truediv", (3, 4), True, None)], (4,)),
+    "log_softmax": (("values",), [
+        ("reduce_max", (0,), False, "max"), ("subtract", (0, 1), True, None),
+        ("exp", (2,), True, None), ("reduce_sum", (3,), False, "sum"),
+        ("log", (4,), False, None), ("subtract", (2, 5), True, None)], (5,)),
     # (logits, labels) -> (loss, backprop): -sum(labels * log_softmax), softmax - labels
-    "softmax_cross_entropy_with_logits": (
-        2, [("reduce_max", (0,), False, "max"), ("subtract", (0, 2), True, None),
-            ("exp", (3,), True, None), ("reduce_sum", (4,), False, "sum"),
-            ("log", (5,), False, None), ("subtract", (3, 6), True, None),
-            ("multiply", (1, 7), True, None), ("reduce_sum", (8,), False, "sum"),
-            ("negative", (9,), False, None), ("truediv", (4, 5), True, None),
-            ("subtract", (11, 1), True, None)], (8, 10)),
+    "softmax_cross_entropy_with_logits": (("values", "values"), [
+        ("reduce_max", (0,), False, "max"), ("subtract", (0, 2), True, None),
+        ("exp", (3,), True, None), ("reduce_sum", (4,), False, "sum"),
+        ("log", (5,), False, None), ("subtract", (3, 6), True, None),
+        ("multiply", (1, 7), True, None), ("reduce_sum", (8,), False, "sum"),
+        ("negative", (9,), False, None), ("truediv", (4, 5), True, None),
+        ("subtract", (11, 1), True, None)], (8, 10)),
+    # (logits, labels: one class index per row) -> (loss, backprop): the log-probability
+    # at the label picked by `where` (not multiplied, so -inf elsewhere stays harmless),
+    # softmax minus the one-hot row. Labels are range-checked by the backend beforehand.
+    "sparse_softmax_cross_entropy_with_logits": (("values", _SPARSE_LABELS, "columns", 0.0), [
+        ("reduce_max", (0,), False, "max"), ("subtract", (0, 4), True, None),
+        ("exp", (5,), True, None), ("reduce_sum", (6,), False, "sum"),
+        ("log", (7,), False, None), ("subtract", (5, 8), True, None),
+        ("equal", (2, 1), True, None, "bool"), ("where", (10, 9, 3), True, None),
+        ("reduce_sum", (11,), False, "sum"), ("negative", (12,), False, None),
+        ("truediv", (6, 7), True, None), ("cast", (10,), True, None),
+        ("subtract", (14, 15), True, None)], (9, 12)),
 }
 
 
-def row_op_source(op: str, dtype: np.dtype) -> str | None:
+@dataclass(frozen=True)
+class RowOpKernel:
+    """A softmax-family op's rows kernel: its source, and per kernel input whether it
+    varies along the rows and along a row (`spans`), the op input it is (`sources`: an
+    index, "columns" or None for a literal) and the literals compiled in."""
+
+    source: str
+    spans: tuple[tuple[bool, bool], ...]
+    sources: tuple[int | str | None, ...]
+    literals: dict[int, object]
+
+
+def row_op_kernel(op: str, dtype: np.dtype, labels_dtype: np.dtype | None = None
+                  ) -> RowOpKernel | None:
     """The rows kernel of a softmax-family op over the last axis of (rows, n) views of
     its inputs, or None when the op has no row form."""
     entry = _ROW_OPS.get(op)
     if entry is None:
         return None
-    n_in, spec, outputs = entry
-    members = [RowMember(Step(name, args, (), np.dtype(dtype)), is_full, combiner)
-               for name, args, is_full, combiner in spec]
-    return rows_source(members, [dtype] * n_in, [(True, True)] * n_in, outputs)
+    kernel_inputs, spec, outputs = entry
+    labels_dtype = np.dtype(labels_dtype or np.int64)
+    member_dtype = {None: np.dtype(dtype), "bool": np.dtype(np.bool_),
+                    _SPARSE_LABELS: labels_dtype}
+    members = [RowMember(Step(name, args, (), member_dtype[rest[0] if rest else None]),
+                         is_full, combiner)
+               for name, args, is_full, combiner, *rest in spec]
+    spans, sources, dtypes, literals = [], [], [], {}
+    for k, role in enumerate(kernel_inputs):
+        if role == "values":
+            spans.append((True, True))
+            dtypes.append(np.dtype(dtype))
+        elif role == _SPARSE_LABELS:
+            spans.append((True, False))
+            dtypes.append(labels_dtype)
+        elif role == "columns":
+            spans.append((False, True))
+            dtypes.append(labels_dtype)
+        else:
+            spans.append((False, False))
+            dtypes.append(np.dtype(dtype))
+            literals[k] = role
+        sources.append(k if role in ("values", _SPARSE_LABELS) else
+                       role if role == "columns" else None)
+    source = rows_source(members, dtypes, spans, outputs, literals)
+    return RowOpKernel(source, tuple(spans), tuple(sources), literals)
 
 
 def reduction_layout(shape, axes, input_shapes):

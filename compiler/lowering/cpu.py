@@ -8,8 +8,8 @@ slots:
   reductions with a combiner run a generated reduction kernel; "fused" rows groups
   (reductions over trailing axes with their producers and consumers) run a rows kernel,
   one row at a time (codegen.py);
-- softmax, log_softmax and softmax_cross_entropy_with_logits over the last axis run the
-  rows kernel of their decomposition (codegen.row_op_source);
+- softmax, log_softmax and the dense and sparse softmax cross-entropies over the last
+  axis run the rows kernel of their decomposition (codegen.row_op_kernel);
 - matmul runs NumPy's BLAS `np.matmul` into a preallocated output;
 - every other node (conv2d, gather, state, random, ...) runs its reference kernel and is
   listed as such by `describe()`.
@@ -213,7 +213,8 @@ class CpuExecutable:
         elif registry.get(node.op).kind == "reduction" and node.pure and \
                 "combiner" in registry.get(node.op).attrs and "axes" in node.attrs:
             lowered = self._reduction(node)
-        elif node.op in ("softmax", "log_softmax", "softmax_cross_entropy_with_logits"):
+        elif node.op in ("softmax", "log_softmax", "softmax_cross_entropy_with_logits",
+                         "sparse_softmax_cross_entropy_with_logits"):
             lowered = self._row_op(node)
         elif node.op == "matmul":
             lowered = self._matmul(node)
@@ -488,33 +489,52 @@ class CpuExecutable:
                                 f"rows[{len(members)} ops, {reductions} reductions")
 
     def _row_op(self, node: Node):
-        """softmax, log_softmax and softmax cross-entropy over the last axis."""
-        x = self.program.values[node.inputs[0]]
+        """softmax, log_softmax and the softmax cross-entropies over the last axis."""
+        values = self.program.values
+        x = values[node.inputs[0]]
         axis = node.attrs.get("axis", -1)
+        sparse = node.op == "sparse_softmax_cross_entropy_with_logits"
         if x.dtype.np.kind != "f" or not x.shape or axis not in (-1, len(x.shape) - 1) or \
-                x.size == 0 or any(self.program.values[i].shape != x.shape
-                                   for i in node.inputs):
+                x.size == 0 or (not sparse and any(values[i].shape != x.shape
+                                                   for i in node.inputs)):
             return None
-        source = codegen.row_op_source(node.op, x.dtype.np)
-        if source is None:
+        labels_dtype = values[node.inputs[1]].dtype.np if sparse else None
+        form = codegen.row_op_kernel(node.op, x.dtype.np, labels_dtype)
+        if form is None:
             return None
         n = x.shape[-1]
         rows = x.size // n
-        spans = [(True, True)] * len(node.inputs)
         full_outputs = [len(v.shape) == len(x.shape) for v in node.outputs]
-        return self._row_kernel(node, source, rows, n, spans, {}, full_outputs,
-                                f"{node.op}[row kernel")
+        columns = np.arange(n, dtype=labels_dtype).reshape(1, n) if sparse else None
+        step = self._row_kernel(node, form.source, rows, n, form.spans, form.literals,
+                                full_outputs, f"{node.op}[row kernel", form.sources, columns)
+        if not sparse:
+            return step
+        run, label, kernel = step
 
-    def _row_kernel(self, node, source, rows, n, spans, literals, full_outputs, label):
+        def checked(args, ctx):
+            labels = args[1]
+            if labels.min() < 0 or labels.max() >= n:
+                return run_node(node, args, ctx)  # raises InvalidArgumentError naming them
+            return run(args, ctx)
+        return checked, label, kernel
+
+    def _row_kernel(self, node, source, rows, n, spans, literals, full_outputs, label,
+                    sources=None, columns=None):
+        """`sources[k]`: which op input kernel input k is (default: the k-th), or
+        "columns" for the `columns` array."""
         kernel = _Kernel("rows", source, rows * n, self._threads)
         function = kernel.function
         views = [(rows if outer else 1, n if inner else 1) for outer, inner in spans]
-        passed = [(k, view) for k, view in enumerate(views) if k not in literals]
+        sources = sources or range(len(spans))
+        passed = [(source, view) for k, (source, view) in enumerate(zip(sources, views))
+                  if k not in literals]
         out_views = [(rows, n) if is_full else (rows, 1) for is_full in full_outputs]
         outs = node.outputs
 
         def run(args, ctx):
-            xs = [np.ascontiguousarray(args[k]).reshape(view) for k, view in passed]
+            xs = [columns if k == "columns" else np.ascontiguousarray(args[k]).reshape(view)
+                  for k, view in passed]
             results = [self._out(v) for v in outs]
             function(n, *xs, *[r.reshape(view) for r, view in zip(results, out_views)])
             return results
