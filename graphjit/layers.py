@@ -1,5 +1,6 @@
-"""`tf.layers`: TF1's functional layers (dense, conv2d, max_pooling2d, average_pooling2d,
-flatten, dropout), built from graph ops and `get_variable`.
+"""`tf.layers`: TF1's functional layers (dense, conv2d, conv2d_transpose, max_pooling2d,
+average_pooling2d, flatten, dropout, batch_normalization), built from graph ops and
+`get_variable`.
 
 Each call scopes itself as TF1's legacy `Layer.__call__` does: a variable scope named
 `name` (default the layer kind, "dense", made unique among variable scopes: "dense_1",
@@ -8,7 +9,10 @@ name scope ("dense/MatMul", "dense/BiasAdd", "dense/Relu"). With `reuse=True` (o
 AUTO_REUSE) and a `name`, the variables of the earlier call are shared and the ops go to
 a fresh name scope ("dense_1/..."), exactly as in TF. Variables take the inputs' floating
 dtype. `dropout` with a boolean tensor for `training` selects between the dropped and the
-unchanged inputs with `where` (TF builds a `cond`); the values are the same.
+unchanged inputs with `where` (TF builds a `cond`); the values are the same. So does
+`batch_normalization` between batch and moving statistics; its moving-average updates go
+to UPDATE_OPS as in TF (for 4-D inputs TF uses the fused kernel, whose moving variance is
+the unbiased batch variance: the same here).
 
 May import: graphjit.graphlib and graphjit.initializers.
 """
@@ -26,7 +30,9 @@ from .graphlib.graph import GraphKeys, Tensor, get_default_graph
 from .graphlib.ops import array as array_ops
 from .graphlib.ops import linalg, nn
 from .graphlib.ops import math as math_ops
+from .graphlib.ops import reduce as reduce_ops
 from .graphlib.ops.core import convert_to_tensor, identity
+from .graphlib.ops.state import assign_sub
 from .graphlib.variable_scope import VariableScope, get_variable, variable_scope
 
 # TF's default bias initializer: one shared instance, as TF's signature default.
@@ -234,4 +240,161 @@ def dropout(inputs, rate: float = 0.5, noise_shape=None, seed=None, training=Fal
         return math_ops.where_v2(training, dropped, x)
 
 
-__all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout"]
+
+def _deconv_length(size, kernel: int, stride: int, mode: str):
+    if size is None:
+        return None
+    return size * stride + max(kernel - stride, 0) if mode == "VALID" else size * stride
+
+
+def conv2d_transpose(inputs, filters: int, kernel_size, strides=(1, 1),
+                     padding: str = "valid", data_format: str = "channels_last",
+                     activation=None, use_bias: bool = True, kernel_initializer=None,
+                     bias_initializer=_ZEROS, kernel_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None,
+                     kernel_constraint=None, bias_constraint=None, trainable: bool = True,
+                     name: str | None = None, reuse=None) -> Tensor:
+    """`tf.layers.conv2d_transpose` (NHWC): a [kh, kw, filters, in] kernel
+    "<scope>/kernel", plus "<scope>/bias" [filters]; the output is `strides` times larger
+    ('same'), plus max(kernel - stride, 0) ('valid')."""
+    _channels_last(data_format)
+    x = _float_input(inputs)
+    if x.shape.rank != 4:
+        raise ValueError(f"Input 0 of layer conv2d_transpose is incompatible with the layer: "
+                         f"expected ndim=4, found ndim={x.shape.rank}. Full shape received: "
+                         f"{x.shape}")
+    if x.shape[-1] is None:
+        raise ValueError("The channel dimension of the inputs should be defined. Found "
+                         "`None`.")
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(strides, "strides")
+    mode = _padding(padding)
+    filters = int(filters)
+    with _layer_scope(name, "conv2d_transpose", reuse):
+        kernel = get_variable("kernel", [kh, kw, filters, x.shape[-1]], x.dtype,
+                              kernel_initializer, kernel_regularizer, trainable,
+                              constraint=kernel_constraint)
+        bias = get_variable("bias", [filters], x.dtype, bias_initializer,
+                            bias_regularizer, trainable,
+                            constraint=bias_constraint) if use_bias else None
+        static = [x.shape[0], _deconv_length(x.shape[1], kh, sh, mode),
+                  _deconv_length(x.shape[2], kw, sw, mode), filters]
+        if all(d is not None for d in static):
+            out_shape = static
+        else:
+            dynamic = array_ops.shape(x)
+            out_shape = array_ops.stack([
+                dynamic[0],
+                dynamic[1] * sh + max(kh - sh, 0) if mode == "VALID" else dynamic[1] * sh,
+                dynamic[2] * sw + max(kw - sw, 0) if mode == "VALID" else dynamic[2] * sw,
+                filters])
+        outputs = nn.conv2d_backprop_input(out_shape, kernel, x, [1, sh, sw, 1], mode,
+                                           name="conv2d_transpose")
+        outputs.set_shape(static)
+        if bias is not None:
+            outputs = nn.bias_add(outputs, bias)
+        if activation is not None:
+            outputs = activation(outputs)
+        _activity(outputs, activity_regularizer)
+    return outputs
+
+
+def batch_normalization(inputs, axis: int = -1, momentum: float = 0.99,
+                        epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                        beta_initializer=None, gamma_initializer=None,
+                        moving_mean_initializer=None, moving_variance_initializer=None,
+                        beta_regularizer=None, gamma_regularizer=None,
+                        beta_constraint=None, gamma_constraint=None, training=False,
+                        trainable: bool = True, name: str | None = None, reuse=None,
+                        renorm: bool = False, renorm_clipping=None,
+                        renorm_momentum: float = 0.99, fused=None, virtual_batch_size=None,
+                        adjustment=None) -> Tensor:
+    """`tf.layers.batch_normalization`: normalizes over every axis but `axis` with the
+    batch statistics when `training` (a bool or a boolean tensor) is true, else with the
+    moving statistics; variables "<scope>/gamma", "beta", "moving_mean",
+    "moving_variance". In training, the moving averages move toward the batch statistics
+    through ops added to UPDATE_OPS (run them, e.g. as control dependencies of the train
+    op)."""
+    if renorm or virtual_batch_size is not None or adjustment is not None:
+        raise ValueError("graphjit's batch_normalization supports neither renorm, "
+                         "virtual_batch_size nor adjustment")
+    x = _float_input(inputs)
+    rank = x.shape.rank
+    if rank is None:
+        raise ValueError("batch_normalization needs inputs of known rank")
+    if not isinstance(axis, int):
+        raise ValueError(f"graphjit's batch_normalization normalizes over one feature axis, "
+                         f"got axis={axis!r}")
+    axis = axis % rank
+    depth = x.shape[axis]
+    if depth is None:
+        raise ValueError(f"Input has undefined `axis` dimension. Received input with shape "
+                         f"{x.shape} and axis={axis}")
+    reduction = [a for a in range(rank) if a != axis]
+    param_dtype = dtypes.float32 if x.dtype == dtypes.float32 else x.dtype
+
+    def init(given, default):
+        return default if given is None else given
+
+    with _layer_scope(name, "batch_normalization", reuse):
+        gamma = get_variable("gamma", [depth], param_dtype,
+                             init(gamma_initializer, initializers.ones_initializer()),
+                             gamma_regularizer, trainable,
+                             constraint=gamma_constraint) if scale else None
+        beta = get_variable("beta", [depth], param_dtype,
+                            init(beta_initializer, initializers.zeros_initializer()),
+                            beta_regularizer, trainable,
+                            constraint=beta_constraint) if center else None
+        moving_mean = get_variable(
+            "moving_mean", [depth], param_dtype,
+            init(moving_mean_initializer, initializers.zeros_initializer()), trainable=False)
+        moving_variance = get_variable(
+            "moving_variance", [depth], param_dtype,
+            init(moving_variance_initializer, initializers.ones_initializer()),
+            trainable=False)
+        broadcast = [1] * rank
+        broadcast[axis] = depth
+
+        def shaped(v):
+            return v if v is None or axis == rank - 1 else array_ops.reshape(v, broadcast)
+
+        if isinstance(training, bool) and not training:
+            mean, variance = moving_mean, moving_variance
+        else:
+            mean, variance = nn.moments(x, reduction)
+            count = 1
+            for a in reduction:
+                count = None if count is None or x.shape[a] is None else count * x.shape[a]
+            if rank == 4 and axis in (1, 3):
+                # TF's fused kernel moves the moving variance toward the unbiased variance.
+                if count is None:
+                    n = math_ops.cast(reduce_ops.reduce_prod(
+                        array_ops.gather(array_ops.shape(x), reduction)), param_dtype)
+                    unbiased = variance * n / math_ops.maximum(n - 1.0, 1.0)
+                else:
+                    unbiased = variance * (count / max(count - 1, 1))
+            else:
+                unbiased = variance
+            decay = 1.0 - momentum
+            if isinstance(training, bool):
+                mean_delta = (moving_mean - mean) * decay
+                variance_delta = (moving_variance - unbiased) * decay
+            else:
+                training = convert_to_tensor(training, dtype=dtypes.bool_)
+                mean = math_ops.where_v2(training, mean, moving_mean)
+                variance = math_ops.where_v2(training, variance, moving_variance)
+                zero = array_ops.zeros([depth], param_dtype)
+                mean_delta = math_ops.where_v2(training, (moving_mean - mean) * decay, zero)
+                variance_delta = math_ops.where_v2(
+                    training, (moving_variance - unbiased) * decay, zero)
+            graph = get_default_graph()
+            for variable, delta in ((moving_mean, mean_delta),
+                                    (moving_variance, variance_delta)):
+                graph.add_to_collection(GraphKeys.UPDATE_OPS, assign_sub(variable, delta))
+        outputs = nn.batch_normalization(x, shaped(mean), shaped(variance), shaped(beta),
+                                         shaped(gamma), epsilon)
+    return outputs
+
+
+__all__ = ["dense", "conv2d", "conv2d_transpose", "max_pooling2d", "average_pooling2d",
+           "flatten", "dropout", "batch_normalization"]
