@@ -64,6 +64,7 @@ class _FetchMapper:
                     index[leaf] = len(self.tensors)
                     self.tensors.append(leaf)
                 self.positions.append(index[leaf])
+        self.plan_key = (*self.tensors, None, *self.targets)
 
     def _flatten(self, graph, fetch):
         if isinstance(fetch, (list, tuple)) and not hasattr(fetch, "_fields"):
@@ -151,7 +152,7 @@ def _convert_feed(tensor: Tensor, value) -> np.ndarray:
     else:
         array = _as_feed_array(tensor, value, dtype)
     dims = tensor.shape.as_tuple()
-    if dims is not None and (len(dims) != array.ndim or any(
+    if dims is not None and array.shape != dims and (len(dims) != array.ndim or any(
             d is not None and d != n for d, n in zip(dims, array.shape))):
         raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
                          f"{tensor.name!r}, which has shape {tensor.shape!s}")
@@ -168,6 +169,13 @@ def _as_feed_array(tensor: Tensor, value, dtype) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise TypeError(f"Cannot feed value {value!r} to tensor {tensor.name} of dtype "
                         f"{tensor.dtype.name}: {e}") from None
+
+
+def _is_one_of(value, arrays) -> bool:
+    for array in arrays:
+        if value is array:
+            return True
+    return False
 
 
 class Session:
@@ -188,6 +196,7 @@ class Session:
         self._store = VariableStore()
         self._plans: OrderedDict = OrderedDict()
         self._mappers: dict = {}
+        self._feed_specs: dict = {}
         self._plan_lock = threading.Lock()
         self._closed = False
         self._context_stack: list = []
@@ -206,10 +215,7 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         mapper = self._mapper_for(fetches)
-        fetch_tensors, targets = mapper.tensors, mapper.targets
-        feeds = self._convert_feeds(feed_dict)
-        fed = list(feeds)
-        feed_values = list(feeds.values())
+        fed, feed_values = self._convert_feeds(feed_dict)
         plan = self._plan_for(mapper, fed, feed_values)
         ctx = RunContext(self._store)
         try:
@@ -219,8 +225,8 @@ class Session:
                                                      not isinstance(e, errors.InternalError)):
                 raise
             from .debug import locate_failure  # names the user op a compiled kernel hid
-            raise locate_failure(fetch_tensors, targets, fed, feed_values, self._store,
-                                 e) from e
+            raise locate_failure(mapper.tensors, mapper.targets, fed, feed_values,
+                                 self._store, e) from e
         ctx.commit()
         exposed = ctx.exposed
         out = []
@@ -230,7 +236,7 @@ class Session:
                 continue
             value = values[position]
             # never hand out an array that a variable or a feed still holds
-            if id(value) in exposed or any(value is f for f in feed_values):
+            if id(value) in exposed or _is_one_of(value, feed_values):
                 value = value.copy()
             out.append(value[()] if value.ndim == 0 else value)
         return mapper.rebuild(out)
@@ -254,27 +260,46 @@ class Session:
                 self._mappers[key] = mapper
         return mapper
 
-    def _convert_feeds(self, feed_dict) -> dict:
-        feeds: dict[Tensor, np.ndarray] = {}
+    def _convert_feeds(self, feed_dict) -> tuple[list[Tensor], list[np.ndarray]]:
+        """(fed tensors, their values as arrays of the tensors' dtypes), checked."""
         if not feed_dict:
-            return feeds
-        graph = self._graph
-        for key, value in feed_dict.items():
-            tensor = key if type(key) is Tensor and key.graph is graph else \
-                _as_feed_key(graph, key)
-            feeds[tensor] = _convert_feed(tensor, value)
-        return feeds
+            return [], []
+        keys = tuple(feed_dict)
+        specs = self._feed_specs.get(keys)
+        if specs is None:
+            specs = self._feed_specs_for(keys)
+            if specs is None:  # two keys naming one tensor: the last value wins
+                feeds = {_as_feed_key(self._graph, k): v for k, v in feed_dict.items()}
+                return list(feeds), [_convert_feed(t, v) for t, v in feeds.items()]
+        tensors, checks = specs
+        # An ndarray of the tensor's dtype and exact static shape is used as is.
+        values = [value if type(value) is np.ndarray and value.dtype == dtype and
+                  value.shape == dims else _convert_feed(tensor, value)
+                  for (tensor, dtype, dims), value in zip(checks, feed_dict.values())]
+        return tensors, values
+
+    def _feed_specs_for(self, keys: tuple):
+        """(tensors, (tensor, dtype, static shape) per key) for a feed_dict's keys,
+        cached; None when two keys name the same tensor."""
+        tensors = [_as_feed_key(self._graph, key) for key in keys]
+        if len(set(tensors)) != len(tensors):
+            return None
+        specs = (tensors, [(t, t.dtype.np, t.shape.as_tuple()) for t in tensors])
+        with self._plan_lock:
+            if len(self._feed_specs) >= _PLAN_CACHE_SIZE:
+                self._feed_specs.clear()
+            self._feed_specs[keys] = specs
+        return specs
 
     def _plan_for(self, mapper: _FetchMapper, fed, feed_values):
-        fetches, targets = mapper.tensors, mapper.targets
-        key = (*fetches, None, *targets, None, *fed, None,
-               *[(v.shape, v.dtype) for v in feed_values])
+        # Feeds are arrays of their tensors' dtypes, so (tensor, shape) pins the dtype.
+        key = (mapper.plan_key, *fed, *[v.shape for v in feed_values])
         with self._plan_lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
                 return plan
-        plan = self._executor.prepare(fetches, targets, fed, feed_values)
+        plan = self._executor.prepare(mapper.tensors, mapper.targets, fed, feed_values)
         with self._plan_lock:
             self._plans[key] = plan
             while len(self._plans) > _PLAN_CACHE_SIZE:
@@ -297,8 +322,8 @@ class Session:
         """The optimized plan for these fetches and feeds, as readable text."""
         from ..compiler import compile_plan_text
         mapper = _FetchMapper(self._graph, fetches)
-        feeds = self._convert_feeds(feed_dict)
-        return compile_plan_text(mapper.leaves, feeds,
+        fed, feed_values = self._convert_feeds(feed_dict)
+        return compile_plan_text(mapper.leaves, dict(zip(fed, feed_values)),
                                  device=getattr(self._executor, "device", "cpu"))
 
     # -- lifetime -----------------------------------------------------------------------
@@ -306,6 +331,7 @@ class Session:
         self._closed = True
         self._plans.clear()
         self._mappers.clear()
+        self._feed_specs.clear()
 
     def __enter__(self):
         graph_ctx = self._graph.as_default()

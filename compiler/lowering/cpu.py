@@ -170,10 +170,17 @@ class CpuExecutable:
             for slot in step.outputs + step.inputs:
                 last[slot] = index
         keep = set(self._output_slots)
-        self._release = [[] for _ in program.nodes]
+        release: list[list[int]] = [[] for _ in program.nodes]
         for slot, index in last.items():
             if slot not in keep:
-                self._release[index].append(slot)
+                release[index].append(slot)
+        # What run() iterates: steps that do something (an absorbed node's step is done
+        # by its partner's), each with its slots and the slots it is the last user of.
+        self._schedule = [(step.run, step.inputs, step.outputs, tuple(free), step)
+                          for step, free in zip(self.steps, release)
+                          if step.node.id not in self._absorbed]
+        self._env_size = len(self._slot)
+        self._copies = any(self._copy_out)
 
     # -- lowering one node ------------------------------------------------------------------
     def _out(self, v: Value) -> np.ndarray:
@@ -264,16 +271,45 @@ class CpuExecutable:
             steps, [values[i].dtype.np for i in node.inputs], spans or [(True,) * len(dims)],
             outputs, literals)
         kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
-        function = kernel.function
-        outs = node.outputs
         passed = [(k, view) for k, view in enumerate(in_views) if k not in literals]
-
-        def run(args, ctx):
-            xs = [np.ascontiguousarray(args[k]).reshape(view) for k, view in passed]
-            results = [self._out(v) for v in outs]
-            function(*xs, *[r.reshape(dims) for r in results])
-            return results
+        run = self._driver(kernel.function, passed, [(v, dims) for v in node.outputs])
         return run, f"elementwise[{len(steps)} ops, {len(dims)}-D, {kernel.variant}]", kernel
+
+    def _driver(self, function, inputs, outputs, lead=None) -> Callable:
+        """`run(args, ctx)` calling `function([lead,] *inputs, *outputs)`, generated as
+        Python source so that a tiny plan's step costs one call and no loops.
+
+        `inputs`: (k, view) per kernel input: op input k made C-contiguous and viewed
+        as `view`, or (array, view) for an array the step supplies itself. `outputs`:
+        (value, view) per output: its planned buffer (viewed once, here) or `_out`'s
+        array, passed as `view`. Returns the outputs' arrays."""
+        namespace = {"function": function, "asc": np.ascontiguousarray, "lead": lead}
+        lines, call = ["def run(args, ctx):"], ([] if lead is None else ["lead"])
+        for j, (k, view) in enumerate(inputs):
+            if isinstance(k, np.ndarray):
+                namespace[f"c{j}"] = k.reshape(view)
+                call.append(f"c{j}")
+                continue
+            namespace[f"v{j}"] = view
+            call.append(f"asc(args[{k}]).reshape(v{j})")
+        results = []
+        for j, (value, view) in enumerate(outputs):
+            buffer = self._buffers.get(value.id)
+            if buffer is not None:
+                namespace[f"b{j}"], namespace[f"bv{j}"] = buffer, buffer.reshape(view)
+                call.append(f"bv{j}")
+                results.append(f"b{j}")
+                continue
+            namespace[f"value{j}"], namespace[f"w{j}"] = value, view
+            namespace["new"] = self._out
+            lines.append(f"    r{j} = new(value{j})")
+            call.append(f"r{j}" if tuple(value.shape) == tuple(view) else
+                        f"r{j}.reshape(w{j})")
+            results.append(f"r{j}")
+        lines.append(f"    function({', '.join(call)})")
+        lines.append(f"    return ({', '.join(results)},)")
+        exec("\n".join(lines), namespace)  # noqa: S102 - source built above from names
+        return namespace["run"]
 
     def _scalar_constants(self, node: Node) -> dict[int, object]:
         """Inputs that are one-element constants, compiled into the kernel as literals."""
@@ -304,14 +340,8 @@ class CpuExecutable:
             steps, [values[i].dtype.np for i in inputs], spans, combiner,
             out_value.dtype.np, columns=dims[2] > 1)
         kernel = _Kernel("reduction", source, int(np.prod(dims)), self._threads)
-        function = kernel.function
-        out_view = (dims[0], dims[2])
-
-        def run(args, ctx):
-            xs = [np.ascontiguousarray(a).reshape(view) for a, view in zip(args, in_views)]
-            out = self._out(out_value)
-            function(dims, *xs, out.reshape(out_view))
-            return (out,)
+        run = self._driver(kernel.function, list(enumerate(in_views)),
+                           [(out_value, (dims[0], dims[2]))], lead=dims)
         label = f"reduction[{combiner}, {len(steps)} fused ops, {kernel.variant}]"
         return run, label, kernel
 
@@ -524,20 +554,13 @@ class CpuExecutable:
         """`sources[k]`: which op input kernel input k is (default: the k-th), or
         "columns" for the `columns` array."""
         kernel = _Kernel("rows", source, rows * n, self._threads)
-        function = kernel.function
         views = [(rows if outer else 1, n if inner else 1) for outer, inner in spans]
         sources = sources or range(len(spans))
-        passed = [(source, view) for k, (source, view) in enumerate(zip(sources, views))
-                  if k not in literals]
+        passed = [(columns if source == "columns" else source, view)
+                  for k, (source, view) in enumerate(zip(sources, views)) if k not in literals]
         out_views = [(rows, n) if is_full else (rows, 1) for is_full in full_outputs]
-        outs = node.outputs
-
-        def run(args, ctx):
-            xs = [columns if k == "columns" else np.ascontiguousarray(args[k]).reshape(view)
-                  for k, view in passed]
-            results = [self._out(v) for v in outs]
-            function(n, *xs, *[r.reshape(view) for r, view in zip(results, out_views)])
-            return results
+        run = self._driver(kernel.function, passed, list(zip(node.outputs, out_views)),
+                           lead=n)
         return run, f"{label}, {kernel.variant}]", kernel
 
     def _matmul(self, node: Node):
@@ -557,23 +580,24 @@ class CpuExecutable:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, ctx, feed_values: Sequence[np.ndarray]) -> list:
-        env: list = [None] * len(self._slot)
+        env: list = [None] * self._env_size
         for slot, value in zip(self._input_slots, feed_values):
             env[slot] = value
         with self._lock:  # reference kernels set their own errstate; kernels do not warn
-            for step, release in zip(self.steps, self._release):
-                args = [env[i] for i in step.inputs]
+            for run, inputs, outputs, release, step in self._schedule:
                 try:
-                    outs = step.run(args, ctx)
+                    outs = run([env[i] for i in inputs], ctx)
                 except errors.OpError:
                     raise
                 except Exception as e:  # noqa: BLE001 - named by the op-by-op re-run
-                    raise _diagnose(step.node, args, ctx, e) from e
-                for slot, out in zip(step.outputs, outs):
+                    raise _diagnose(step.node, [env[i] for i in inputs], ctx, e) from e
+                for slot, out in zip(outputs, outs):
                     env[slot] = out
                 for slot in release:
                     env[slot] = None
             results = [env[s] for s in self._output_slots]
+        if not self._copies:
+            return results
         return [np.array(r, copy=True) if copy else r
                 for r, copy in zip(results, self._copy_out)]
 
