@@ -132,6 +132,38 @@ def test_staged_updates_never_overwrite_arrays_the_caller_or_store_holds():
             np.testing.assert_array_equal(sess.run(v.value()), -10.0)
 
 
+def test_sgd_update_writes_the_new_value_over_its_donated_matmul_gradient():
+    graph = gj.Graph()
+    rng = np.random.default_rng(5)
+    x_value = rng.standard_normal((8, 6)).astype(np.float32)
+    w_start = rng.standard_normal((6, 5)).astype(np.float32)
+    with graph.as_default():
+        x = gj.placeholder(gj.float32, [None, 6])
+        w = gj.Variable(w_start, name="w")
+        loss = gj.reduce_sum(gj.square(gj.matmul(x, w)))
+        step = gj.train.GradientDescentOptimizer(0.01).minimize(loss)
+        with gj.control_dependencies([step]):
+            failing = gj.check_numerics(x * 1.0, "a NaN after the update")
+        with gj.Session(graph=graph) as sess:
+            sess.run(w.initializer)
+            assert "in the donated gradient" in sess.explain(step, {x: x_value})
+            expect, held = w_start.astype(np.float64), []
+            for _ in range(5):
+                sess.run(step, {x: x_value})
+                held.append(sess.run(w))  # a caller's copy: later steps never touch it
+                expect = expect - 0.01 * 2 * x_value.T @ (x_value @ expect)
+                np.testing.assert_allclose(held[-1], expect, rtol=1e-4, atol=1e-5)
+            for k in range(1, 5):
+                assert not np.array_equal(held[k], held[k - 1])
+            # A failing run after the update (same gradient, donated) commits nothing.
+            before = sess.run(w)
+            bad = x_value.copy()
+            bad[0, 0] = np.nan
+            with pytest.raises(gj.errors.InvalidArgumentError, match="after the update"):
+                sess.run(failing, {x: bad})
+            np.testing.assert_array_equal(sess.run(w), before)
+
+
 def test_uninitialized_variable_update_names_the_variable():
     graph = gj.Graph()
     with graph.as_default():

@@ -302,17 +302,22 @@ def literal(value, dtype: np.dtype) -> str:
 
 def elementwise_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
                        spans: Sequence[Sequence[bool]], outputs: Sequence[int],
-                       literals: dict[int, object] | None = None) -> str:
+                       literals: dict[int, object] | None = None,
+                       in_place: dict[int, int] | None = None) -> str:
     """A module with `serial(*inputs, *outputs)` and `parallel(...)`: inputs are
     contiguous arrays of the coalesced rank (size 1 where broadcast), outputs of the
     coalesced shape; `outputs` lists the steps written out. Inputs in `literals`
-    (index -> scalar value) are compiled in as constants and not passed."""
+    (index -> scalar value) are compiled in as constants and not passed. Outputs in
+    `in_place` (output -> input) overwrite that full-shape input instead of being
+    passed: one array read and written, which vectorizes where two arguments that
+    alias do not (the compiler's overlap check fails and it falls back to scalar code)."""
     literals = literals or {}
+    in_place = in_place or {}
     rank = len(spans[0]) if spans else 1
     n_in = len(input_dtypes)
     index = [f"i{d}" for d in range(rank)]
     ins = [f"a{i}" for i in range(n_in) if i not in literals]
-    outs = [f"o{k}" for k in range(len(outputs))]
+    outs = [f"a{in_place[k]}" if k in in_place else f"o{k}" for k in range(len(outputs))]
     body_inputs = []
     loads = []
     for i, dt in enumerate(input_dtypes):
@@ -327,7 +332,8 @@ def elementwise_source(steps: Sequence[Step], input_dtypes: Sequence[np.dtype],
     src = _header("elementwise")
     for variant, parallel in (("serial", False), ("parallel", True)):
         src.append(_jit_line(parallel))
-        src.append(f"def {variant}({', '.join(ins + outs)}):")
+        passed = ins + [name for name in outs if name not in ins]
+        src.append(f"def {variant}({', '.join(passed)}):")
         src.append(f"    shape = {outs[0]}.shape")
         indent = "    "
         for d in range(rank):

@@ -25,8 +25,11 @@ pass), planned values live in buffers allocated once per executable and reused b
 run; fetched values are fresh arrays, except that last run's array is reused when the
 caller no longer holds it (its reference count says so); other values are fresh arrays.
 Fetched values and values read by ops that may keep them (variable assignments) are
-never planned. Runs hold a lock, since the buffers are
-shared.
+never planned. An optimizer's update writes the variable's next value into one of two
+arrays of its own and stages it; when the gradient is a matmul's output read only by
+the update, the update writes over that gradient instead (it was just written, so it is
+in cache) and the gradient comes from two arrays of its own rather than the arena. Runs
+hold a lock, since the buffers are shared.
 
 Errors: a failing kernel is re-run op by op on the reference kernels, and the first
 failing user op is reported (`errors.OpError` naming it and its line).
@@ -157,7 +160,14 @@ class CpuExecutable:
                 v = values[vid]
                 self._buffers[vid] = arenas[slot][:v.nbytes].view(v.dtype.np).reshape(v.shape)
         self._threads = not any(node.op in _BLAS_OPS for node in program.nodes)
-        self._merged, self._absorbed = _plan_merges(program)
+        self._merged, self._absorbed, self._donors = _plan_merges(program)
+        # A donated gradient (see _plan_merges) gets arrays of its own, never the arena's:
+        # the update kernel turns it into the variable's next value, which the store keeps.
+        self._recycled = {}
+        for vid in self._donors.values():
+            self._buffers.pop(vid, None)
+            value = program.values[vid]
+            self._recycled[vid] = _recycler(value.shape, value.dtype.np)
         self.steps = [self._lower(node) for node in program.nodes]
         self._input_slots = [self._slot[v.id] for v in program.inputs]
         self._output_slots = [self._slot[i] for i in program.outputs]
@@ -187,6 +197,9 @@ class CpuExecutable:
         buffer = self._buffers.get(v.id)
         if buffer is not None:
             return buffer
+        take = self._recycled.get(v.id)
+        if take is not None:
+            return take()
         if v.id not in self._fetched:
             return np.empty(v.shape, v.dtype.np)
         # A fetched array goes to the caller; when the caller has dropped last run's
@@ -412,7 +425,7 @@ class CpuExecutable:
             return None
         update = {"assign_variable": None, "assign_add_variable": np.add,
                   "assign_sub_variable": np.subtract}[op]
-        target = self._double_buffer(shape, dtype)
+        target = _recycler(shape, dtype)
 
         def run(args, ctx):
             name, value = args
@@ -434,7 +447,9 @@ class CpuExecutable:
     def _update(self, node: Node, producer: Node):
         """assign_add/assign_sub of the value of the elementwise `producer` (an optimizer's
         `lr * grad`) as one kernel `var -/+ body(...)` writing the staged buffer: the
-        product is never stored."""
+        product is never stored. When the gradient is donated (_plan_merges), the kernel
+        overwrites the gradient's array (just written, so in cache) with the new value
+        and stages that array, rather than writing a third array."""
         values = self.program.values
         steps, _ = _body_of(producer, self.program)
         n = len(producer.inputs)
@@ -449,23 +464,30 @@ class CpuExecutable:
         dims, spans = codegen.coalesce(shape, in_shapes)
         views = [tuple(d if s else 1 for d, s in zip(dims, span)) for span in spans]
         literals = self._scalar_constants(producer)
+        donor = self._donors.get(node.id)
+        donated = None if donor is None else producer.inputs.index(donor)
         source = codegen.elementwise_source(
             steps + [final], [values[i].dtype.np for i in producer.inputs] + [dtype],
-            spans, (len(steps),), literals)
+            spans, (len(steps),), literals, None if donated is None else {0: donated})
         kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
         function = kernel.function
         passed = [(k, views[k]) for k in range(n) if k not in literals]
-        target = self._double_buffer(shape, dtype)
+        target = _recycler(shape, dtype)
 
         def run(args, ctx):
             name, operands = args[0], args[1:]
             current = ctx.current(name)
             if current is None or current.shape != shape or current.dtype != dtype:
                 return reference(name, operands, ctx)  # its errors, or a broadcast
-            out = target(current)
+            if donated is None:
+                out = target(current)
+                tail = (current.reshape(views[n]), out.reshape(dims))
+            else:
+                out = operands[donated]
+                tail = (current.reshape(views[n]),)
             try:
                 function(*[np.ascontiguousarray(operands[k]).reshape(view)
-                           for k, view in passed], current.reshape(views[n]), out.reshape(dims))
+                           for k, view in passed], *tail)
             except Exception:  # noqa: BLE001 - the reference names the failing op
                 return reference(name, operands, ctx)
             ctx.stage(name, out)
@@ -474,24 +496,9 @@ class CpuExecutable:
         def reference(name, operands, ctx):
             (value,) = _run_producer(producer, operands, ctx)
             return run_node(node, [name, value], ctx)
-        label = f"variable update[{len(steps) + 1} ops fused, staged, {kernel.variant}]"
+        how = "staged" if donated is None else "in the donated gradient, staged"
+        label = f"variable update[{len(steps) + 1} ops fused, {how}, {kernel.variant}]"
         return run, label, kernel
-
-    def _double_buffer(self, shape, dtype):
-        """`target(current)`: one of two arrays that is neither `current` (the
-        variable's value now) nor held anywhere else, replaced when both are held."""
-        pair: list = [None, None]
-
-        def target(current):
-            for buffer in pair:
-                # held by `pair`, `buffer` and getrefcount's argument only
-                if buffer is not None and buffer is not current and \
-                        sys.getrefcount(buffer) <= _UNREFERENCED:
-                    return buffer
-            k = 0 if pair[0] is current or pair[0] is None else 1
-            pair[k] = np.empty(shape, dtype)
-            return pair[k]
-        return target
 
     def _rows(self, node: Node):
         """A fused rows group: reductions over trailing axes with their producers and
@@ -640,15 +647,23 @@ def _lowers_elementwise(node: Node) -> bool:
     return codegen.can_lower_elementwise(node.op) and node.pure and len(node.outputs) == 1
 
 
-def _plan_merges(program: Program) -> tuple[dict[int, Node], dict[int, int]]:
+def _plan_merges(program: Program
+                 ) -> tuple[dict[int, Node], dict[int, int], dict[int, int]]:
     """Neighbouring nodes lowered as one step: an assign_add/assign_sub right after the
     elementwise node that makes its value, read nowhere else (an optimizer's `lr * grad`):
     the update kernel computes that value too. Adjacent only, so that the memory plan's
-    liveness holds for the merged step. Returns ({id of the update: the elementwise
-    node}, {id of the elementwise node: id of the update})."""
+    liveness holds for the merged step.
+
+    A merged update's gradient is donated when it is a BLAS matmul's output of the
+    variable's shape and dtype that only the merged node reads: the update then writes
+    the variable's next value over it (see CpuExecutable._update).
+
+    Returns ({id of the update: the elementwise node}, {id of the elementwise node: id of
+    the update}, {id of the update: id of the donated value})."""
     merged: dict[int, Node] = {}
     absorbed: dict[int, int] = {}
-    uses, fetched = program.use_counts, set(program.outputs)
+    donors: dict[int, int] = {}
+    uses, fetched, producers = program.use_counts, set(program.outputs), program.producers
     for before, node in zip(program.nodes, program.nodes[1:]):
         if node.op not in ("assign_add_variable", "assign_sub_variable") or \
                 not _lowers_elementwise(before) or len(before.outputs) != 1:
@@ -658,7 +673,35 @@ def _plan_merges(program: Program) -> tuple[dict[int, Node], dict[int, int]]:
                 value.id not in fetched and value.shape == node.outputs[0].shape and \
                 value.dtype == node.outputs[0].dtype and value.dtype.np is not None:
             merged[node.id], absorbed[before.id] = before, node.id
-    return merged, absorbed
+            for vid in before.inputs:
+                producer = producers.get(vid)
+                candidate = program.values[vid]
+                if producer is not None and producer[0].op == "matmul" and \
+                        candidate.dtype.np.char in _MATMUL_DTYPES and \
+                        uses.get(vid) == before.inputs.count(vid) == 1 and \
+                        vid not in fetched and candidate.shape == value.shape and \
+                        candidate.dtype == value.dtype:
+                    donors[node.id] = vid
+                    break
+    return merged, absorbed, donors
+
+
+def _recycler(shape, dtype) -> Callable:
+    """`take(avoid=None)`: one of two arrays that is not `avoid` (a variable's value now)
+    and is held nowhere else, replaced by a new one when both are held (by the store, a
+    caller, a later read)."""
+    pair: list = [None, None]
+
+    def take(avoid=None):
+        for buffer in pair:
+            # held by `pair`, `buffer` and getrefcount's argument only
+            if buffer is not None and buffer is not avoid and \
+                    sys.getrefcount(buffer) <= _UNREFERENCED:
+                return buffer
+        k = 0 if pair[0] is avoid or pair[0] is None else 1
+        pair[k] = np.empty(shape, dtype)
+        return pair[k]
+    return take
 
 
 def _run_producer(node: Node, args: Sequence, ctx) -> tuple:
