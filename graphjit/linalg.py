@@ -1,5 +1,5 @@
 """`gj.linalg`: TF1's `tf.linalg` namespace: matmul, transpose (`matrix_transpose`: the last
-two axes), eye, norm, einsum, tensordot.
+two axes), eye, norm, einsum, tensordot, band_part, diag, diag_part, trace.
 
 May import: graphjit.graphlib.
 """
@@ -9,7 +9,10 @@ from __future__ import annotations
 from .graphlib.graph import Tensor
 from .graphlib.ops import array as _array
 from .graphlib.ops.core import convert_to_tensor
-from .graphlib.ops.extra import einsum, eye, norm, tensordot
+from .graphlib.ops.extra import einsum, eye, norm, tensordot, trace
+from .graphlib.ops.extra import matrix_band_part as band_part
+from .graphlib.ops.extra import matrix_diag as diag
+from .graphlib.ops.extra import matrix_diag_part as diag_part
 from .graphlib.ops.linalg import matmul
 
 
@@ -28,4 +31,5 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
 
 transpose = matrix_transpose
 
-__all__ = ["matmul", "matrix_transpose", "transpose", "eye", "norm", "einsum", "tensordot"]
+__all__ = ["matmul", "matrix_transpose", "transpose", "eye", "norm", "einsum", "tensordot",
+           "band_part", "diag", "diag_part", "trace"]

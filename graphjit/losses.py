@@ -256,7 +256,35 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
         return compute_weighted_loss(losses, weights, s, loss_collection, reduction)
 
 
+
+def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
+                    loss_collection=GraphKeys.LOSSES,
+                    reduction=Reduction.SUM_BY_NONZERO_WEIGHTS, dim=None) -> Tensor:
+    """`tf.losses.cosine_distance`: 1 - sum(labels * predictions, axis) for unit-normalized
+    inputs, weighted and reduced."""
+    axis = dim if axis is None else axis
+    if axis is None:
+        raise ValueError("You must specify argument `axis`.")
+    _check_given(labels=labels, predictions=predictions)
+    graph = get_default_graph()
+    with graph.name_scope(scope or "cosine_distance_loss") as name:
+        labels, predictions = _float32_pair(labels, predictions)
+        radial = math_ops.multiply(predictions, labels)
+        losses = math_ops.subtract(1.0, reduce_ops.reduce_sum(radial, (axis,), keepdims=True))
+        return compute_weighted_loss(losses, weights, name, loss_collection, reduction)
+
+
+def get_regularization_loss(scope=None, name="total_regularization_loss") -> Tensor:
+    """`tf.losses.get_regularization_loss`: the sum of REGULARIZATION_LOSSES (0.0 if
+    none)."""
+    losses = get_regularization_losses(scope)
+    if losses:
+        return add_n(losses, name=name)
+    return convert_to_tensor(0.0, dtype=dtypes.float32)
+
+
 __all__ = ["Reduction", "add_loss", "get_losses", "get_regularization_losses",
            "get_total_loss", "compute_weighted_loss", "mean_squared_error",
            "absolute_difference", "sigmoid_cross_entropy", "softmax_cross_entropy",
-           "sparse_softmax_cross_entropy", "hinge_loss", "huber_loss", "log_loss"]
+           "sparse_softmax_cross_entropy", "hinge_loss", "huber_loss", "log_loss",
+           "cosine_distance", "get_regularization_loss"]

@@ -90,6 +90,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
     with graph.name_scope(name or "logistic_loss"):
         logits = convert_to_tensor(logits, name="logits")
         labels = convert_to_tensor(labels, dtype_hint=logits.dtype, name="labels")
+        pos_weight = convert_to_tensor(pos_weight, dtype_hint=logits.dtype, name="pos_weight")
         log_weight = _math.add(_math.multiply(_math.subtract(pos_weight, 1.0), labels), 1.0)
         softplus_neg = _math.add(_math.log1p(_math.exp(_math.negative(_math.abs(logits)))),
                                  relu(_math.negative(logits)))
@@ -105,7 +106,7 @@ def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdi
     with x.graph.name_scope(name or "sufficient_statistics"):
         dims = [x.shape[a] for a in axes]
         if all(d is not None for d in dims):
-            count = convert_to_tensor(np.prod(dims, dtype=np.int64).astype(x.dtype.as_numpy),
+            count = convert_to_tensor(np.prod(dims, dtype=np.int64).astype(x.dtype.np),
                                       name="count")
         else:
             counts = _array.gather(_math.cast(_array.shape(x), x.dtype), list(axes))

@@ -1278,3 +1278,115 @@ def graphs(draw, mode: str = "diff", ops: Sequence[str] | None = None, max_steps
 
 __all__ = ["TABLE", "Entry", "Item", "RandomGraph", "Builder", "graphs",
            "build_random_graph", "missing_entries"]
+
+
+# -- TF1 breadth, round 3: segment max, matrix band/diagonals, reverse_sequence, sparse
+# variable updates, is_variable_initialized, special functions ----------------------------
+
+
+def _unsorted_segment_max(b: Builder):
+    data = b.pick(_restrict(b, NUMERIC), min_rank=1)
+    k = b.int(1, data.rank)
+    num = b.int(1, 4)
+    ids = b.fresh(b.choice(INTS), data.shape[:k], values=_index_values(b, num, data.shape[:k]))
+    return b.call("tf.math.unsorted_segment_max", gj.unsorted_segment_max, data, ids, num)
+
+
+def _band_part(b: Builder):
+    x = b.pick(_restrict(b, ALL), min_rank=2)
+    return b.call("tf.linalg.band_part", gj.matrix_band_part, x, b.int(-1, 2), b.int(-1, 2))
+
+
+def _diag_part(b: Builder):
+    x = b.pick(_restrict(b, NUMERIC), min_rank=2)
+    return b.call("tf.linalg.diag_part", gj.matrix_diag_part, x)
+
+
+def _matrix_diag(b: Builder):
+    d = b.pick(_restrict(b, NUMERIC), min_rank=1, max_rank=3)
+    return b.call("tf.linalg.diag", gj.matrix_diag, d)
+
+
+def _reverse_sequence(b: Builder):
+    x = b.pick(_restrict(b, ALL), min_rank=2)
+    batch = b.int(0, x.rank - 1)
+    seq = b.choice([a for a in range(x.rank) if a != batch])
+    lengths = np.random.default_rng(b.int(0, 2**16)).integers(
+        0, x.shape[seq] + 1, size=x.shape[batch])
+    ids = b.fresh(b.choice(INTS), (x.shape[batch],), values=lengths)
+    return b.call("tf.reverse_sequence", gj.reverse_sequence, x, ids, seq_axis=seq,
+                  batch_axis=batch)
+
+
+def _row_variable(b: Builder) -> tuple[str, gj.Variable]:
+    """A variable with at least one row (scatters index its first axis)."""
+    dtype = b.choice(_restrict(b, NUMERIC))
+    shape = (b.int(1, 3),) + b.shape(0, 1)
+    values = b._values(dtype, shape, positive=False)
+    name = b._new_name("v")
+    with b.g.graph.as_default():
+        var = gj.Variable(values, dtype=dtype, name=name)
+    b.lines.append(f"{name} = tf.Variable({_fmt(values, {})}, dtype=tf.{dtype.name})")
+    b.g.variables.append((name, var))
+    b.names[id(var)] = name
+    return name, var
+
+
+def _scatter_variable(kind: str):
+    """A sparse update of a variable (a composite over the tensor_scatter ops)."""
+    def make(b: Builder):
+        name, var = _row_variable(b)
+        rows = var.shape.as_list()[0]
+        shape = b.shape(0, 2)
+        ids = b.fresh(b.choice(INTS), shape, values=_index_values(b, rows, shape))
+        if kind.startswith("scatter_nd"):
+            ids = b.call("tf.expand_dims", gj.expand_dims, ids, -1)
+            ids = b.g.items[-1]
+        updates = b.pick((var.dtype,), shape=tuple(shape) + tuple(var.shape.as_list()[1:]))
+        return b.call(f"tf.{kind}", getattr(gj, kind), var, ids, updates)
+    return Entry(make, "no")
+
+
+def _tensor_scatter(kind: str):
+    def make(b: Builder):
+        if b.mode != "grad" and b.flag():  # the variable form: state, not in gradients
+            return _scatter_variable(kind.replace("tensor_", "")).make(b)
+        x = b.pick(_restrict(b, NUMERIC), min_rank=1, where=lambda i: 0 not in i.shape)
+        depth = b.int(1, x.rank)
+        n = b.int(1, 3)
+        gen = np.random.default_rng(b.int(0, 2**16))
+        # distinct rows: the value of a repeated update (and its gradient) is unspecified
+        flat = gen.permutation(int(np.prod(x.shape[:depth])))[:n]
+        rows = np.stack(np.unravel_index(flat, x.shape[:depth]), -1)
+        ids = b.fresh(b.choice(INTS), rows.shape, values=rows)
+        updates = b.pick((x.dtype,), shape=(len(flat),) + tuple(x.shape[depth:]))
+        return b.call(f"tf.{kind}", getattr(gj, kind), x, ids, updates)
+    return Entry(make)
+
+
+def _is_variable_initialized(b: Builder):
+    _, var = b.variable()
+    return b.call("tf.is_variable_initialized", gj.is_variable_initialized, var)
+
+
+def _polygamma(b: Builder):
+    x = b.fresh(b.fdt, b.shape(0, 2), positive=True, const=False)
+    order = b.fresh(b.fdt, (), values=np.array(b.int(0, 2)), const=True)  # no gradient in a
+    return b.call("tf.math.polygamma", gj.polygamma, order, x)
+
+
+TABLE.update({
+    "unsorted_segment_max": Entry(_unsorted_segment_max, "kink"),
+    "matrix_band_part": Entry(_band_part),
+    "matrix_diag_part": Entry(_diag_part),
+    "matrix_diag": Entry(_matrix_diag),
+    "reverse_sequence": Entry(_reverse_sequence),
+    "tensor_scatter_nd_update": _tensor_scatter("tensor_scatter_nd_update"),
+    "tensor_scatter_nd_add": _tensor_scatter("tensor_scatter_nd_add"),
+    "tensor_scatter_nd_sub": _tensor_scatter("tensor_scatter_nd_sub"),
+    "is_variable_initialized": Entry(_is_variable_initialized, "no"),
+    "erf": _unary(gj.erf, "tf.math.erf"),
+    "lgamma": _unary(gj.lgamma, "tf.math.lgamma", positive=True, grad="kink"),
+    "digamma": _unary(gj.digamma, "tf.math.digamma", positive=True, grad="kink"),
+    "polygamma": Entry(_polygamma, "kink", rtol=1e-4),
+})

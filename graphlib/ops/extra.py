@@ -30,7 +30,14 @@ from . import array as array_ops
 from . import math as math_ops
 from . import reduce as reduce_ops
 from .array import _check_int, _in_op_graph, _index_tensor, _ints, _on_input_graph
-from .core import broadcast_like, constant, convert_to_tensor, sum_to_shape, zeros_like
+from .core import (
+    broadcast_like,
+    constant,
+    convert_to_tensor,
+    ones_like,
+    sum_to_shape,
+    zeros_like,
+)
 from .linalg import matmul
 
 _FLOAT = (dtypes.float32, dtypes.float64)
@@ -715,5 +722,842 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
         return result
 
 
+
+# -- segment reductions ---------------------------------------------------------------------
+
+
+def _segment_max_reference(data, segment_ids, num_segments):
+    n = int(np.asarray(num_segments).reshape(-1)[0])
+    k = segment_ids.ndim
+    if data.shape[:k] != segment_ids.shape:
+        raise ValueError(f"unsorted_segment_max: segment_ids shape {segment_ids.shape} must "
+                         f"be a prefix of data shape {data.shape}")
+    ids = segment_ids.reshape(-1)
+    if ids.size and ids.max() >= n:
+        where = int(np.argmax(ids >= n))
+        raise IndexError(f"unsorted_segment_max: segment_ids[{where}] = {ids[where]} is out "
+                         f"of range [0, {n})")
+    rows = data.reshape((ids.size,) + data.shape[k:])
+    lowest = (np.finfo(data.dtype).min if data.dtype.kind == "f"
+              else np.iinfo(data.dtype).min)
+    out = np.full((n,) + data.shape[k:], lowest, data.dtype)
+    keep = ids >= 0  # TF drops negative ids
+    np.maximum.at(out, ids[keep], rows[keep])
+    return out
+
+
+@_in_op_graph
+def _segment_max_grad(op, grad):
+    data, ids, num = op.inputs
+    zero = zeros_like(ids)
+    positive = math_ops.greater_equal(ids, zero)
+    clipped = math_ops.maximum(ids, zero)
+    chosen = math_ops.logical_and(
+        math_ops.equal(data, array_ops.gather(op.outputs[0], clipped)),
+        broadcast_like(_expand_to(positive, data), data))
+    count = array_ops.unsorted_segment_sum(math_ops.cast(chosen, grad.dtype), ids, num)
+    share = array_ops.gather(math_ops.truediv(grad, count), clipped)
+    return [math_ops.where_v2(chosen, share, zeros_like(share)), None, None]
+
+
+def _expand_to(x: Tensor, like: Tensor) -> Tensor:
+    for _ in range(like.shape.rank - x.shape.rank):
+        x = array_ops.expand_dims(x, -1)
+    return x
+
+
+register(OpDef(
+    name="unsorted_segment_max", infer=lambda d, i, n: array_ops._segment_sum_infer(d, i, n),
+    reference=_segment_max_reference, gradient=_segment_max_grad,
+    doc="The largest of the rows of data (first input) with each segment id (second); the "
+        "lowest value of the dtype where a segment is empty; negative ids are dropped. The "
+        "gradient is shared among the rows that attain the maximum (TF's rule)."))
+
+
+def unsorted_segment_max(data, segment_ids, num_segments, name=None) -> Tensor:
+    """`tf.math.unsorted_segment_max`: the maximum of data's rows per segment id."""
+    data = convert_to_tensor(data)
+    ids = convert_to_tensor(segment_ids, dtype_hint=dtypes.int32)
+    num = convert_to_tensor(num_segments, dtype_hint=dtypes.int32)
+    return data.graph.create_op("unsorted_segment_max", [data, ids, num],
+                                name=name or "UnsortedSegmentMax").outputs[0]
+
+
+def unsorted_segment_min(data, segment_ids, num_segments, name=None) -> Tensor:
+    """`tf.math.unsorted_segment_min`: -max(-data) per segment id (the largest value of the
+    dtype where a segment is empty, as TF)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "UnsortedSegmentMin"):
+        data = convert_to_tensor(data)
+        return math_ops.negative(unsorted_segment_max(math_ops.negative(data), segment_ids,
+                                                      num_segments))
+
+
+def _segment_count(ids: Tensor, num, dtype) -> Tensor:
+    """How many rows fall in each segment (at least 1), shaped to broadcast over data."""
+    ones = ones_like(ids, dtype=dtype)
+    return math_ops.maximum(array_ops.unsorted_segment_sum(ones, ids, num),
+                            constant(1, dtype=dtype))
+
+
+def _per_segment(x: Tensor, data: Tensor, ids: Tensor) -> Tensor:
+    for _ in range(data.shape.rank - ids.shape.rank):
+        x = array_ops.expand_dims(x, -1)
+    return x
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None) -> Tensor:
+    """`tf.math.unsorted_segment_mean`: the mean of data's rows per segment id (0 where a
+    segment is empty)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "UnsortedSegmentMean"):
+        data = convert_to_tensor(data)
+        ids = convert_to_tensor(segment_ids, dtype_hint=dtypes.int32)
+        total = array_ops.unsorted_segment_sum(data, ids, num_segments)
+        count = _segment_count(ids, num_segments, data.dtype)
+        return math_ops.truediv(total, _per_segment(count, data, ids))
+
+
+def _sorted_segments(segment_ids) -> tuple[Tensor, Tensor]:
+    """Sorted 1-D segment ids and their number: the last id plus one (TF's Segment* ops)."""
+    ids = convert_to_tensor(segment_ids, dtype_hint=dtypes.int32)
+    if ids.shape.rank not in (None, 1):
+        raise ValueError(f"segment_ids should be a vector, got shape {ids.shape}")
+    size = array_ops.size(ids, out_type=ids.dtype)
+    last = array_ops.gather(ids, math_ops.maximum(size - 1, constant(0, dtype=ids.dtype)))
+    num = math_ops.where_v2(math_ops.greater(size, constant(0, dtype=ids.dtype)), last + 1,
+                            constant(0, dtype=ids.dtype))
+    return ids, num
+
+
+def segment_sum(data, segment_ids, name=None) -> Tensor:
+    """`tf.math.segment_sum`: sums of data's rows over sorted segment ids (ids that do not
+    occur give 0)."""
+    with get_default_graph().name_scope(name or "SegmentSum"):
+        ids, num = _sorted_segments(segment_ids)
+        return array_ops.unsorted_segment_sum(data, ids, num)
+
+
+def segment_mean(data, segment_ids, name=None) -> Tensor:
+    """`tf.math.segment_mean`: means of data's rows over sorted segment ids (0 where empty)."""
+    with get_default_graph().name_scope(name or "SegmentMean"):
+        ids, num = _sorted_segments(segment_ids)
+        return unsorted_segment_mean(data, ids, num)
+
+
+def _segment_extreme(data, segment_ids, fn) -> Tensor:
+    data = convert_to_tensor(data)
+    ids, num = _sorted_segments(segment_ids)
+    result = fn(data, ids, num)
+    present = array_ops.unsorted_segment_sum(ones_like(ids), ids, num)
+    present = broadcast_like(_per_segment(math_ops.greater(present, zeros_like(present)),
+                                          data, ids), result)
+    return math_ops.where_v2(present, result, zeros_like(result))
+
+
+def segment_max(data, segment_ids, name=None) -> Tensor:
+    """`tf.math.segment_max`: maxima of data's rows over sorted segment ids (0 where
+    empty)."""
+    with get_default_graph().name_scope(name or "SegmentMax"):
+        return _segment_extreme(data, segment_ids, unsorted_segment_max)
+
+
+def segment_min(data, segment_ids, name=None) -> Tensor:
+    """`tf.math.segment_min`: minima of data's rows over sorted segment ids (0 where
+    empty)."""
+    with get_default_graph().name_scope(name or "SegmentMin"):
+        return _segment_extreme(data, segment_ids, unsorted_segment_min)
+
+
+# -- matrix band, diagonals, reverse_sequence -----------------------------------------------
+
+
+def _check_matrix(x: Spec, what: str) -> None:
+    if x.shape.rank is not None and x.shape.rank < 2:
+        raise ValueError(f"{what}: input must be at least rank 2, got shape {x.shape}")
+
+
+def _band_part_infer(x, num_lower, num_upper):
+    _check_matrix(x, "matrix_band_part")
+    _check_int(num_lower, "matrix_band_part: num_lower", 0)
+    _check_int(num_upper, "matrix_band_part: num_upper", 0)
+    return Spec(x.dtype, x.shape)
+
+
+def _band_part_reference(x, num_lower, num_upper):
+    lower, upper = int(num_lower), int(num_upper)
+    m, n = x.shape[-2:]
+    offset = np.arange(m)[:, None] - np.arange(n)[None, :]
+    keep = ((lower < 0) | (offset <= lower)) & ((upper < 0) | (-offset <= upper))
+    return np.where(keep, x, np.zeros((), x.dtype))
+
+
+register(OpDef(
+    name="matrix_band_part", infer=_band_part_infer, reference=_band_part_reference,
+    gradient=lambda op, grad: [matrix_band_part(grad, op.inputs[1], op.inputs[2]), None, None],
+    doc="The band of each innermost matrix: num_lower subdiagonals and num_upper "
+        "superdiagonals (negative: all), zeros elsewhere (TF's MatrixBandPart)."))
+
+
+def matrix_band_part(input, num_lower, num_upper, name=None) -> Tensor:  # noqa: A002
+    """`tf.linalg.band_part`: keeps num_lower subdiagonals and num_upper superdiagonals of
+    each innermost matrix (negative: keep all)."""
+    x = convert_to_tensor(input)
+    lower = convert_to_tensor(num_lower, dtype_hint=dtypes.int64)
+    upper = convert_to_tensor(num_upper, dtype_hint=dtypes.int64)
+    return x.graph.create_op("matrix_band_part", [x, lower, upper],
+                             name=name or "MatrixBandPart").outputs[0]
+
+
+def _diag_part_infer(x):
+    _check_matrix(x, "matrix_diag_part")
+    if x.shape.rank is None:
+        return Spec(x.dtype, None)
+    m, n = x.shape[-2], x.shape[-1]
+    k = None if m is None or n is None else min(m, n)
+    return Spec(x.dtype, x.shape.as_list()[:-2] + [k])
+
+
+@_in_op_graph
+def _diag_part_grad(op, grad):
+    m, n = op.inputs[0].shape.as_list()[-2:]
+    if m is None or n is None:
+        raise ValueError("The gradient of matrix_diag_part needs static matrix dimensions, "
+                         f"got {op.inputs[0].shape}")
+    return [matrix_diag(grad, num_rows=m, num_cols=n)]
+
+
+register(OpDef(
+    name="matrix_diag_part", infer=_diag_part_infer,
+    reference=lambda x: np.ascontiguousarray(np.diagonal(x, axis1=-2, axis2=-1)),
+    gradient=_diag_part_grad,
+    doc="The main diagonal of each innermost matrix (TF's MatrixDiagPart, k=0)."))
+
+
+def _matrix_diag_infer(d, *, num_rows, num_cols):
+    if d.shape.rank == 0:
+        raise ValueError("matrix_diag: diagonal must be at least rank 1")
+    if d.shape.rank is None:
+        return Spec(d.dtype, None)
+    k = d.shape[-1]
+    rows = k if num_rows < 0 else num_rows
+    cols = k if num_cols < 0 else num_cols
+    if k is not None and rows is not None and cols is not None and min(rows, cols) != k:
+        raise ValueError(f"matrix_diag: a diagonal of length {k} does not fit a {rows}x{cols} "
+                         "matrix (min(num_rows, num_cols) must equal it)")
+    return Spec(d.dtype, d.shape.as_list()[:-1] + [rows, cols])
+
+
+def _matrix_diag_reference(d, *, num_rows, num_cols):
+    k = d.shape[-1]
+    rows = k if num_rows < 0 else num_rows
+    cols = k if num_cols < 0 else num_cols
+    if min(rows, cols) != k:
+        raise ValueError(f"matrix_diag: a diagonal of length {k} does not fit a {rows}x{cols} "
+                         "matrix")
+    out = np.zeros(d.shape[:-1] + (rows, cols), d.dtype)
+    idx = np.arange(k)
+    out[..., idx, idx] = d
+    return out
+
+
+register(OpDef(
+    name="matrix_diag", infer=_matrix_diag_infer, reference=_matrix_diag_reference,
+    gradient=lambda op, grad: [matrix_diag_part(grad)],
+    attrs={"num_rows": -1, "num_cols": -1},
+    doc="Matrices with the last axis of the input on their main diagonal, zeros elsewhere "
+        "(TF's MatrixDiag, k=0); num_rows/num_cols default to the diagonal's length."))
+
+
+def matrix_diag(diagonal, name=None, k=0, num_rows=-1, num_cols=-1, padding_value=0,
+                align="RIGHT_LEFT") -> Tensor:
+    """`tf.linalg.diag`: a (batch of) matrix with `diagonal` on its main diagonal."""
+    if k != 0 or padding_value != 0:
+        raise ValueError("graphjit's matrix_diag supports the main diagonal only (k=0, "
+                         "padding_value=0)")
+    d = convert_to_tensor(diagonal)
+    return d.graph.create_op("matrix_diag", [d], {"num_rows": int(num_rows),
+                                                  "num_cols": int(num_cols)},
+                             name=name or "MatrixDiag").outputs[0]
+
+
+def matrix_diag_part(input, name=None, k=0, padding_value=0,  # noqa: A002
+                     align="RIGHT_LEFT") -> Tensor:
+    """`tf.linalg.diag_part`: the main diagonal of each innermost matrix."""
+    if k != 0:
+        raise ValueError("graphjit's matrix_diag_part supports the main diagonal only (k=0)")
+    x = convert_to_tensor(input)
+    return x.graph.create_op("matrix_diag_part", [x],
+                             name=name or "MatrixDiagPart").outputs[0]
+
+
+def trace(x, name=None) -> Tensor:
+    """`tf.linalg.trace`: the sum of each innermost matrix's main diagonal."""
+    with get_default_graph().name_scope(name or "Trace"):
+        return reduce_ops.reduce_sum(matrix_diag_part(x), -1)
+
+
+def diag(diagonal, name=None) -> Tensor:
+    """`tf.diag`: a tensor of rank 2k with `diagonal` (rank k, static shape) on its
+    diagonal: out[i1..ik, i1..ik] = diagonal[i1..ik]."""
+    d = convert_to_tensor(diagonal)
+    if not d.shape.is_fully_defined() or d.shape.rank == 0:
+        raise ValueError(f"diag needs a diagonal of static rank >= 1 shape, got {d.shape}")
+    with d.graph.name_scope(name or "Diag"):
+        dims = d.shape.as_list()
+        square = matrix_diag(array_ops.reshape(d, [-1]))
+        return square if len(dims) == 1 else array_ops.reshape(square, dims + dims)
+
+
+def diag_part(input, name=None) -> Tensor:  # noqa: A002
+    """`tf.diag_part`: the inverse of `diag`, for a tensor of static shape [*s, *s]."""
+    x = convert_to_tensor(input)
+    dims = x.shape.as_list() if x.shape.is_fully_defined() else None
+    half = None if dims is None else len(dims) // 2
+    if dims is None or len(dims) % 2 or not dims or dims[:half] != dims[half:]:
+        raise ValueError(f"diag_part needs a static shape [*s, *s], got {x.shape}")
+    with x.graph.name_scope(name or "DiagPart"):
+        n = int(np.prod(dims[:half]))
+        part = matrix_diag_part(array_ops.reshape(x, [n, n]))
+        return part if half == 1 else array_ops.reshape(part, dims[:half])
+
+
+def _reverse_sequence_infer(x, lengths, *, seq_dim, batch_dim):
+    _check_int(lengths, "reverse_sequence: seq_lengths", 1)
+    rank = x.shape.rank
+    if rank is not None:
+        for what, d in (("seq_dim", seq_dim), ("batch_dim", batch_dim)):
+            if not 0 <= d < rank:
+                raise ValueError(f"reverse_sequence: {what} {d} is out of range for a tensor "
+                                 f"of rank {rank}")
+        if seq_dim == batch_dim:
+            raise ValueError("reverse_sequence: seq_dim and batch_dim must differ")
+        if not TensorShape([x.shape[batch_dim]]).is_compatible_with(lengths.shape):
+            raise ValueError(f"reverse_sequence: seq_lengths {lengths.shape} must have one "
+                             f"length per batch entry ({x.shape[batch_dim]})")
+    return Spec(x.dtype, x.shape)
+
+
+def _reverse_sequence_reference(x, lengths, *, seq_dim, batch_dim):
+    out = x.copy()
+    for b, n in enumerate(np.asarray(lengths).reshape(-1)):
+        n = int(n)
+        if not 0 <= n <= x.shape[seq_dim]:
+            raise IndexError(f"reverse_sequence: seq_lengths[{b}] = {n} is out of range "
+                             f"[0, {x.shape[seq_dim]}]")
+        index = [slice(None)] * x.ndim
+        index[batch_dim] = b
+        index[seq_dim] = slice(0, n)
+        source = x[tuple(index)]
+        axis = seq_dim - (seq_dim > batch_dim)
+        out[tuple(index)] = np.flip(source, axis)
+    return out
+
+
+register(OpDef(
+    name="reverse_sequence", infer=_reverse_sequence_infer,
+    reference=_reverse_sequence_reference,
+    gradient=lambda op, grad: [reverse_sequence(grad, op.inputs[1],
+                                                seq_axis=op.attrs["seq_dim"],
+                                                batch_axis=op.attrs["batch_dim"]), None],
+    doc="Reverses the first seq_lengths[b] entries along seq_dim of each batch entry b "
+        "(TF's ReverseSequence)."))
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,  # noqa: A002
+                     seq_dim=None, batch_dim=None) -> Tensor:
+    """`tf.reverse_sequence`: reverses the first seq_lengths[b] steps along seq_axis of
+    each entry b along batch_axis (default 0)."""
+    seq_axis = seq_dim if seq_axis is None else seq_axis
+    batch_axis = (0 if batch_dim is None else batch_dim) if batch_axis is None else batch_axis
+    if seq_axis is None:
+        raise ValueError("reverse_sequence needs seq_axis")
+    x = convert_to_tensor(input)
+    lengths = convert_to_tensor(seq_lengths, dtype_hint=dtypes.int64)
+    rank = x.shape.rank
+    if rank is not None:
+        seq_axis, batch_axis = seq_axis % rank, batch_axis % rank
+    return x.graph.create_op("reverse_sequence", [x, lengths],
+                             {"seq_dim": int(seq_axis), "batch_dim": int(batch_axis)},
+                             name=name or "ReverseSequence").outputs[0]
+
+
+# -- tensor scatters and sparse variable updates ---------------------------------------------
+# The variable forms (scatter_update, ...) read the variable, scatter into the value with a
+# pure op and assign the result, so every backend runs them with its ordinary state ops.
+
+
+def _tensor_scatter_infer(tensor, indices, updates):
+    _check_int(indices, "tensor_scatter_nd: indices")
+    if updates.dtype != tensor.dtype:
+        raise TypeError(f"tensor_scatter_nd: updates have dtype {updates.dtype.name}, the "
+                        f"tensor {tensor.dtype.name}")
+    if indices.shape.rank == 0:
+        raise ValueError("tensor_scatter_nd: indices must be at least a vector")
+    q = indices.shape[-1] if indices.shape.rank else None
+    if q is not None and tensor.shape.rank is not None:
+        if q > tensor.shape.rank:
+            raise ValueError(f"tensor_scatter_nd: index depth {q} exceeds the tensor's rank "
+                             f"{tensor.shape.rank}")
+        expect = indices.shape[:-1].concatenate(tensor.shape[q:])
+        if not updates.shape.is_compatible_with(expect):
+            raise ValueError(f"tensor_scatter_nd: updates must have shape {expect}, got "
+                             f"{updates.shape}")
+    return Spec(tensor.dtype, tensor.shape)
+
+
+def _tensor_scatter_kernel(combine):
+    def reference(tensor, indices, updates):
+        _check_bounds(indices, tensor.shape, "tensor_scatter_nd")
+        out = tensor.copy()
+        combine(out, tuple(indices[..., k] for k in range(indices.shape[-1])), updates)
+        return out
+    return reference
+
+
+def _set_at(out, where, updates):
+    out[where] = updates
+
+
+def _sub_at(out, where, updates):
+    np.subtract.at(out, where, updates)
+
+
+@_in_op_graph
+def _tensor_scatter_update_grad(op, grad):
+    _, indices, updates = op.inputs
+    return [tensor_scatter_nd_update(grad, indices, zeros_like(updates)), None,
+            gather_nd(grad, indices)]
+
+
+@_in_op_graph
+def _tensor_scatter_add_grad(op, grad):
+    return [grad, None, gather_nd(grad, op.inputs[1])]
+
+
+@_in_op_graph
+def _tensor_scatter_sub_grad(op, grad):
+    return [grad, None, math_ops.negative(gather_nd(grad, op.inputs[1]))]
+
+
+_TENSOR_SCATTERS = {
+    "tensor_scatter_nd_update": ("TensorScatterUpdate", _set_at, _tensor_scatter_update_grad,
+                                 "replaced by"),
+    "tensor_scatter_nd_add": ("TensorScatterAdd", np.add.at, _tensor_scatter_add_grad,
+                              "plus"),
+    "tensor_scatter_nd_sub": ("TensorScatterSub", _sub_at, _tensor_scatter_sub_grad,
+                              "minus"),
+}
+
+for _name, (_, _combine, _grad, _how) in _TENSOR_SCATTERS.items():
+    register(OpDef(
+        name=_name, infer=_tensor_scatter_infer, reference=_tensor_scatter_kernel(_combine),
+        gradient=_grad,
+        doc=f"A copy of the tensor (first input) with the elements or slices at the index "
+            f"rows `indices` {_how} `updates` (repeated rows accumulate for add/sub)."))
+
+
+def _tensor_scatter(kind: str, tensor, indices, updates, name) -> Tensor:
+    t = convert_to_tensor(tensor)
+    idx = convert_to_tensor(indices, dtype_hint=dtypes.int32)
+    upd = convert_to_tensor(updates, dtype_hint=t.dtype)
+    return t.graph.create_op(kind, [t, idx, upd],
+                             name=name or _TENSOR_SCATTERS[kind][0]).outputs[0]
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None) -> Tensor:
+    """`tf.tensor_scatter_nd_update`: tensor with tensor[indices[i]] = updates[i]."""
+    return _tensor_scatter("tensor_scatter_nd_update", tensor, indices, updates, name)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None) -> Tensor:
+    """`tf.tensor_scatter_nd_add`: tensor with updates[i] added at indices[i]."""
+    return _tensor_scatter("tensor_scatter_nd_add", tensor, indices, updates, name)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None) -> Tensor:
+    """`tf.tensor_scatter_nd_sub`: tensor with updates[i] subtracted at indices[i]."""
+    return _tensor_scatter("tensor_scatter_nd_sub", tensor, indices, updates, name)
+
+
+def _variable_scatter(kind: str, ref, indices, updates, name, rows: bool) -> Tensor:
+    from .state import Variable, assign
+
+    if not isinstance(ref, Variable):
+        raise TypeError(f"{kind} needs a Variable, got {type(ref).__name__}")
+    with ref.graph.as_default(), ref.graph.name_scope(name or kind):
+        idx = convert_to_tensor(indices, dtype_hint=dtypes.int32)
+        if rows:
+            idx = array_ops.expand_dims(idx, -1)
+        upd = convert_to_tensor(updates, dtype_hint=ref.dtype)
+        if rows and upd.shape.rank == 0:  # a scalar update fills every indexed row
+            target = array_ops.concat([array_ops.shape(idx)[:-1],
+                                       array_ops.shape(ref.value())[1:]], 0)
+            upd = array_ops.broadcast_to(upd, target)
+        scatter = {"update": tensor_scatter_nd_update, "add": tensor_scatter_nd_add,
+                   "sub": tensor_scatter_nd_sub}[kind.rsplit("_", 1)[-1]]
+        return assign(ref, scatter(ref.value(), idx, upd))
+
+
+def scatter_update(ref, indices, updates, use_locking=True, name=None) -> Tensor:
+    """`tf.scatter_update`: ref[indices] = updates; the variable's new value."""
+    return _variable_scatter("scatter_update", ref, indices, updates, name, rows=True)
+
+
+def scatter_add(ref, indices, updates, use_locking=False, name=None) -> Tensor:
+    """`tf.scatter_add`: ref[indices] += updates (repeated indices add up)."""
+    return _variable_scatter("scatter_add", ref, indices, updates, name, rows=True)
+
+
+def scatter_sub(ref, indices, updates, use_locking=False, name=None) -> Tensor:
+    """`tf.scatter_sub`: ref[indices] -= updates (repeated indices add up)."""
+    return _variable_scatter("scatter_sub", ref, indices, updates, name, rows=True)
+
+
+def scatter_nd_update(ref, indices, updates, use_locking=True, name=None) -> Tensor:
+    """`tf.scatter_nd_update`: ref[indices[i]] = updates[i] for each index row."""
+    return _variable_scatter("scatter_nd_update", ref, indices, updates, name, rows=False)
+
+
+def scatter_nd_add(ref, indices, updates, use_locking=False, name=None) -> Tensor:
+    """`tf.scatter_nd_add`: ref[indices[i]] += updates[i] for each index row."""
+    return _variable_scatter("scatter_nd_add", ref, indices, updates, name, rows=False)
+
+
+register(OpDef(
+    name="is_variable_initialized", infer=lambda handle: Spec(dtypes.bool_, ()),
+    reference=lambda ctx, handle: np.array(ctx.current(handle) is not None),
+    stateful=True, side_effects=False, uses_context=True, kind="state",
+    no_gradient="a boolean about state",
+    doc="Whether the variable (its handle) has a value in this session (TF's "
+        "VarIsInitializedOp)."))
+
+
+def is_variable_initialized(variable) -> Tensor:
+    """`tf.is_variable_initialized`: a bool scalar, true once the variable has a value."""
+    from .state import Variable
+
+    if not isinstance(variable, Variable):
+        raise TypeError(f"is_variable_initialized needs a Variable, got "
+                        f"{type(variable).__name__}")
+    return variable.graph.create_op("is_variable_initialized", [variable.handle],
+                                    name="VarIsInitializedOp").outputs[0]
+
+
+
+# -- special functions ------------------------------------------------------------------------
+# Elementwise, but graphlib/scalar.py has no erf/lgamma/digamma functions for the code
+# generators, so these are "opaque": every backend runs their reference kernels.
+
+
+def _float_unary_infer(what: str):
+    def infer(x):
+        if x.dtype not in _FLOAT:
+            raise TypeError(f"{what} needs a float32 or float64 tensor, got {x.dtype.name}")
+        return Spec(x.dtype, x.shape)
+    return infer
+
+
+def _vectorized(fn):
+    ufunc = np.vectorize(fn, otypes=[np.float64])
+
+    def reference(x):
+        return ufunc(x.astype(np.float64)).astype(x.dtype) if x.size else x.copy()
+    return reference
+
+
+def _lgamma(v: float) -> float:
+    import math
+
+    if v <= 0 and v == int(v):
+        return np.inf
+    return math.lgamma(v)
+
+
+def _erf(v: float) -> float:
+    import math
+
+    return math.erf(v)
+
+
+def _digamma(x: np.ndarray) -> np.ndarray:
+    """psi(x): reflection below 1/2, the recurrence up to 10, then the asymptotic series."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(all="ignore"):
+        reflect = x < 0.5
+        y = np.where(reflect, 1.0 - x, x)
+        acc = np.zeros_like(y)
+        for _ in range(10):
+            small = y < 10.0
+            acc -= np.where(small, 1.0 / y, 0.0)
+            y = np.where(small, y + 1.0, y)
+        inv2 = 1.0 / (y * y)
+        series = (np.log(y) - 0.5 / y - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (
+            1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132))))))
+        result = acc + series
+        result = np.where(reflect, result - np.pi / np.tan(np.pi * x), result)
+        return np.where((x <= 0) & (x == np.floor(x)), np.nan, result)
+
+
+# Bernoulli numbers B_2k for the asymptotic series of the polygamma functions.
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def _polygamma(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x) for integer n >= 1 and x > 0 (NaN elsewhere): the recurrence up to 20,
+    then the asymptotic series; n = 0 is digamma."""
+    from math import factorial
+
+    n, x = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(x, np.float64))
+    out = np.full(x.shape, np.nan)
+    for order in np.unique(n[np.isfinite(n)]):
+        sel = n == order
+        if order == 0:
+            out[sel] = _digamma(x[sel])
+            continue
+        if order < 0 or order != int(order):
+            continue
+        k = int(order)
+        y = x[sel].copy()
+        valid = y > 0
+        y = np.where(valid, y, 1.0)
+        sign = (-1.0) ** (k + 1)
+        acc = np.zeros_like(y)
+        for _ in range(20):
+            small = y < 20.0
+            acc += np.where(small, sign * factorial(k) / y ** (k + 1), 0.0)
+            y = np.where(small, y + 1.0, y)
+        series = factorial(k - 1) / y ** k + factorial(k) / (2 * y ** (k + 1))
+        for j, b in enumerate(_BERNOULLI, start=1):
+            series += b * factorial(2 * j + k - 1) / (factorial(2 * j) * y ** (2 * j + k))
+        out[sel] = np.where(valid, acc + sign * series, np.nan)
+    return out
+
+
+def _special(name: str, op_type: str, doc: str):
+    def builder(x, name=None) -> Tensor:
+        x = convert_to_tensor(x)
+        return x.graph.create_op(_name, [x], name=name or op_type).outputs[0]
+    _name = name
+    builder.__name__ = name
+    builder.__doc__ = doc
+    return builder
+
+
+register(OpDef(
+    name="erf", infer=_float_unary_infer("erf"), reference=_vectorized(_erf),
+    gradient=lambda op, grad: [math_ops.multiply(grad, math_ops.multiply(
+        math_ops.exp(math_ops.negative(math_ops.square(op.inputs[0]))),
+        constant(2 / np.sqrt(np.pi), dtype=grad.dtype)))],
+    doc="The error function 2/sqrt(pi) * integral_0^x exp(-t^2) dt."))
+register(OpDef(
+    name="lgamma", infer=_float_unary_infer("lgamma"), reference=_vectorized(_lgamma),
+    gradient=lambda op, grad: [math_ops.multiply(grad, digamma(op.inputs[0]))],
+    doc="log|Gamma(x)| (inf at the poles 0, -1, ...)."))
+register(OpDef(
+    name="digamma", infer=_float_unary_infer("digamma"),
+    reference=lambda x: _digamma(x).astype(x.dtype),
+    gradient=lambda op, grad: [math_ops.multiply(grad, polygamma(
+        constant(1, dtype=op.inputs[0].dtype), op.inputs[0]))],
+    doc="psi(x) = d/dx lgamma(x) (NaN at the poles)."))
+
+
+def _polygamma_infer(a, x):
+    if a.dtype != x.dtype or x.dtype not in _FLOAT:
+        raise TypeError(f"polygamma needs a and x of one float dtype, got {a.dtype.name} and "
+                        f"{x.dtype.name}")
+    return Spec(x.dtype, broadcast_shapes(a.shape, x.shape))
+
+
+@_in_op_graph
+def _polygamma_grad(op, grad):
+    a, x = op.inputs
+    partial = polygamma(math_ops.add(a, constant(1, dtype=a.dtype)), x)
+    return [None, sum_to_shape(math_ops.multiply(grad, partial), x)]
+
+
+register(OpDef(
+    name="polygamma", infer=_polygamma_infer,
+    reference=lambda a, x: _polygamma(a, x).astype(x.dtype), gradient=_polygamma_grad,
+    doc="The a-th derivative of digamma at x, for integer a >= 0 and x > 0 (NaN elsewhere); "
+        "like TF, no gradient w.r.t. a."))
+
+erf = _special("erf", "Erf", "`tf.math.erf`: the error function.")
+lgamma = _special("lgamma", "Lgamma", "`tf.math.lgamma`: log|Gamma(x)|.")
+digamma = _special("digamma", "Digamma", "`tf.math.digamma`: the derivative of lgamma.")
+
+
+def polygamma(a, x, name=None) -> Tensor:
+    """`tf.math.polygamma`: the a-th derivative of digamma (integer a >= 0, x > 0)."""
+    x = convert_to_tensor(x)
+    a = convert_to_tensor(a, dtype_hint=x.dtype)
+    return x.graph.create_op("polygamma", [a, x], name=name or "Polygamma").outputs[0]
+
+
+def erfc(x, name=None) -> Tensor:
+    """`tf.math.erfc`: 1 - erf(x)."""
+    with get_default_graph().name_scope(name or "Erfc"):
+        x = convert_to_tensor(x)
+        return math_ops.subtract(constant(1, dtype=x.dtype), erf(x))
+
+
+# -- math composites ----------------------------------------------------------------------------
+
+
+def log_sigmoid(x, name=None) -> Tensor:
+    """`tf.math.log_sigmoid`: -softplus(-x), stable for large |x|."""
+    from .nn import softplus
+
+    with get_default_graph().name_scope(name or "LogSigmoid"):
+        x = convert_to_tensor(x)
+        return math_ops.negative(softplus(math_ops.negative(x)))
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
+    """`tf.math.reduce_variance`: the mean squared deviation from the mean over `axis`."""
+    with get_default_graph().name_scope(name or "reduce_variance"):
+        x = convert_to_tensor(input_tensor)
+        means = reduce_ops.reduce_mean(x, axis, keepdims=True)
+        deviations = math_ops.square(math_ops.subtract(x, means))
+        return reduce_ops.reduce_mean(deviations, axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
+    """`tf.math.reduce_std`: sqrt(reduce_variance)."""
+    with get_default_graph().name_scope(name or "reduce_std"):
+        return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+def xlogy(x, y, name=None) -> Tensor:
+    """`tf.math.xlogy`: x * log(y), and 0 wherever x == 0 (even for y == 0)."""
+    with get_default_graph().name_scope(name or "Xlogy"):
+        x, y = math_ops._convert_operands(x, y)
+        zero = math_ops.equal(x, zeros_like(x))
+        safe_y = math_ops.where_v2(zero, ones_like(y), y)
+        return math_ops.where_v2(zero, zeros_like(x), math_ops.multiply(x, math_ops.log(safe_y)))
+
+
+def is_inf(x, name=None) -> Tensor:
+    """`tf.math.is_inf`: whether each element is +inf or -inf."""
+    with get_default_graph().name_scope(name or "IsInf"):
+        x = convert_to_tensor(x)
+        return math_ops.equal(math_ops.abs(x), constant(np.inf, dtype=x.dtype))
+
+
+def saturate_cast(value, dtype, name=None) -> Tensor:
+    """`tf.saturate_cast`: cast with values clamped to the target dtype's range first."""
+    dtype = dtypes.as_dtype(dtype)
+    with get_default_graph().name_scope(name or "saturate_cast"):
+        x = convert_to_tensor(value, name="value")
+        src, dst = x.dtype.np, dtype.np
+        if src.kind in "iuf" and dst.kind in "iuf" and not (
+                dst.kind == "f" and (src.kind != "f" or dst.itemsize >= src.itemsize)):
+            # clamp to the target's range, as values of the source dtype that convert
+            # without overflow (a float bound rounded up past the range steps back down)
+            info = np.finfo if dst.kind == "f" else np.iinfo
+            low = np.asarray(max(info(dst).min, x.dtype.min), src)
+            high = np.asarray(min(info(dst).max, x.dtype.max), src)
+            if src.kind == "f" and float(high) > float(info(dst).max):
+                high = np.nextafter(high, np.asarray(-np.inf, src))
+            if src.kind == "f" and float(low) < float(info(dst).min):
+                low = np.nextafter(low, np.asarray(np.inf, src))
+            x = math_ops.clip_by_value(x, constant(low), constant(high))
+        return math_ops.cast(x, dtype)
+
+
+def _sort_keys(x: Tensor, direction: str, axis: int):
+    """The values to take top_k of (the input's order reversed for ascending) and the
+    permutation that brings `axis` last."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"Unknown direction: {direction!r}")
+    rank = x.shape.rank
+    if rank is None:
+        raise ValueError("sort needs a tensor of known rank")
+    axis = axis % rank
+    perm = None
+    if axis != rank - 1:
+        perm = list(range(rank))
+        perm[axis], perm[-1] = perm[-1], perm[axis]
+        x = array_ops.transpose(x, perm)
+    if direction == "ASCENDING":
+        x = math_ops.invert(x) if x.dtype.is_integer else math_ops.negative(x)
+    return x, perm
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None) -> Tensor:
+    """`tf.sort` (through top_k over all of `axis`, as TF)."""
+    with get_default_graph().name_scope(name or "sort"):
+        x = convert_to_tensor(values)
+        keys, perm = _sort_keys(x, direction, axis)
+        result, _ = top_k(keys, array_ops.shape(keys)[-1])
+        if direction == "ASCENDING":
+            result = math_ops.invert(result) if x.dtype.is_integer else math_ops.negative(result)
+        return result if perm is None else array_ops.transpose(result, perm)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None) -> Tensor:
+    """`tf.argsort`: the int32 indices that sort `values` along `axis` (ties keep index
+    order, so the result is also stable)."""
+    with get_default_graph().name_scope(name or "argsort"):
+        x = convert_to_tensor(values)
+        keys, perm = _sort_keys(x, direction, axis)
+        _, indices = top_k(keys, array_ops.shape(keys)[-1])
+        return indices if perm is None else array_ops.transpose(indices, perm)
+
+
+def linspace(start, stop, num, name=None, axis=0) -> Tensor:
+    """`tf.linspace` (TF1's LinSpace): `num` evenly spaced values from start to stop
+    (scalars), both included."""
+    if axis != 0:
+        raise ValueError("graphjit's linspace takes scalar start/stop (axis=0)")
+    with get_default_graph().name_scope(name or "LinSpace"):
+        start = convert_to_tensor(start)
+        stop = convert_to_tensor(stop, dtype_hint=start.dtype)
+        if start.dtype not in _FLOAT or start.shape.rank not in (None, 0):
+            raise TypeError(f"linspace needs float scalars, got {start.dtype.name} "
+                            f"{start.shape}")
+        num = convert_to_tensor(num, dtype_hint=dtypes.int32)
+        steps = math_ops.cast(array_ops.range(num), start.dtype)
+        intervals = math_ops.cast(math_ops.maximum(num - 1, constant(1, dtype=num.dtype)),
+                                  start.dtype)
+        step = math_ops.truediv(math_ops.subtract(stop, start), intervals)
+        return math_ops.add(start, math_ops.multiply(steps, step))
+
+
+lin_space = linspace
+
+
+def meshgrid(*args, **kwargs) -> list[Tensor]:
+    """`tf.meshgrid`: N-D coordinate grids from 1-D tensors ('xy' or 'ij' indexing)."""
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        raise TypeError(f"Invalid keyword arguments: {sorted(kwargs)}")
+    if indexing not in ("xy", "ij"):
+        raise ValueError("indexing parameter must be either 'xy' or 'ij'")
+    with get_default_graph().name_scope(name):
+        tensors = [convert_to_tensor(a) for a in args]
+        ndim = len(tensors)
+        ones = [1] * ndim
+        output = [array_ops.reshape(t, ones[:i] + [-1] + ones[i + 1:])
+                  for i, t in enumerate(tensors)]
+        sizes = [array_ops.size(t) for t in tensors]
+        if indexing == "xy" and ndim > 1:
+            output[0] = array_ops.reshape(output[0], [1, -1] + [1] * (ndim - 2))
+            output[1] = array_ops.reshape(output[1], [-1, 1] + [1] * (ndim - 2))
+            sizes[0], sizes[1] = sizes[1], sizes[0]
+        shape = array_ops.stack(sizes)
+        return [math_ops.multiply(t, array_ops.ones(shape, dtype=t.dtype)) for t in output]
+
+
 __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "identity_n",
-           "top_k", "in_top_k", "sequence_mask", "count_nonzero", "eye", "norm"]
+           "top_k", "in_top_k", "sequence_mask", "count_nonzero", "eye", "norm",
+           "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean",
+           "segment_sum", "segment_mean", "segment_max", "segment_min", "matrix_band_part",
+           "matrix_diag", "matrix_diag_part", "trace", "diag", "diag_part",
+           "reverse_sequence", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
+           "tensor_scatter_nd_sub", "scatter_update", "scatter_add", "scatter_sub",
+           "scatter_nd_update", "scatter_nd_add", "is_variable_initialized", "erf", "erfc",
+           "lgamma", "digamma", "polygamma", "log_sigmoid", "reduce_variance", "reduce_std",
+           "xlogy",
+           "is_inf", "saturate_cast", "sort", "argsort", "linspace", "lin_space", "meshgrid"]

@@ -191,3 +191,196 @@ def _huber(y, p, delta):
     err = np.abs(p - y)
     quad = np.minimum(err, delta)
     return 0.5 * quad * quad + delta * (err - quad)
+
+
+# -- TF1 breadth, round 3 ------------------------------------------------------------------
+
+SEG_IDS = np.array([2, 0, 2, 1, 0], np.int32)
+SORTED_IDS = np.array([0, 0, 1, 3, 3], np.int32)
+DISTINCT = np.array([[3.0, -1.0, 2.5], [0.5, 4.0, -2.0], [1.5, -3.0, 0.25], [2.0, 1.0, -0.5],
+                     [-1.5, 3.5, 0.75]], np.float32)  # no ties: max is differentiable
+ROWS2 = np.array([[2], [0]], np.int32)
+
+
+def _segment(data, ids, n, reduce, empty):
+    out = np.full((n,) + data.shape[1:], 0 if empty is None else empty, data.dtype)
+    for s in range(n):
+        if (ids == s).any():
+            out[s] = reduce(data[ids == s], axis=0)
+    return out
+
+
+def _band(x, lower, upper):
+    i, j = np.indices(x.shape[-2:])
+    keep = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
+    return np.where(keep, x, 0).astype(x.dtype)
+
+
+def _rev_seq(x, lengths):
+    out = x.copy()
+    for b, n in enumerate(lengths):
+        out[b, :n] = x[b, :n][::-1]
+    return out
+
+
+def _scatter_expect(x, rows, updates, how):
+    out = x.copy()
+    for r, u in zip(rows[:, 0], updates):
+        out[r] = u if how == "set" else out[r] + (u if how == "add" else -u)
+    return out
+
+
+def _np_lgamma(x):
+    import math
+    return np.vectorize(math.lgamma)(x.astype(np.float64)).astype(x.dtype)
+
+
+def _np_erf(x):
+    import math
+    return np.vectorize(math.erf)(x.astype(np.float64)).astype(x.dtype)
+
+
+def _np_digamma(x):
+    # psi(x) = lim (log n - sum_{k<n} 1/(x+k)), with the Euler-Maclaurin tail
+    n = 10000
+    k = np.arange(n, dtype=np.float64)
+    total = (1.0 / (x.astype(np.float64)[..., None] + k)).sum(-1)
+    y = x.astype(np.float64) + n
+    return (np.log(y) - 1 / (2 * y) - total).astype(x.dtype)
+
+
+def _np_trigamma(x):
+    n = 100000
+    k = np.arange(n, dtype=np.float64)
+    y = x.astype(np.float64)[..., None] + k
+    return ((1.0 / (y * y)).sum(-1) + 1.0 / (x + n) + 1 / (2 * (x + n) ** 2)).astype(x.dtype)
+
+
+CASES += [
+    Case("unsorted_segment_max",
+         lambda tf, x, ids: tf.math.unsorted_segment_max(x, ids, 3),
+         [DISTINCT, SEG_IDS],
+         lambda x, ids: _segment(x, ids, 3, np.max, None)),
+    Case("unsorted_segment_max_empty",
+         lambda tf, x, ids: tf.math.unsorted_segment_max(x, ids, 4),
+         [DISTINCT, SEG_IDS],
+         lambda x, ids: _segment(x, ids, 4, np.max, np.finfo(np.float32).min), grad=False,
+         notes="an empty segment holds the lowest float: no finite differences through it"),
+    Case("unsorted_segment_min_mean",
+         lambda tf, x, ids: [tf.math.unsorted_segment_min(x, ids, 3),
+                             tf.math.unsorted_segment_mean(x, ids, 3)],
+         [DISTINCT, SEG_IDS],
+         lambda x, ids: [_segment(x, ids, 3, np.min, np.finfo(np.float32).max),
+                         _segment(x, ids, 3, np.mean, 0)]),
+    Case("segment_sum_mean_max_min",
+         lambda tf, x, ids: [tf.math.segment_sum(x, ids), tf.math.segment_mean(x, ids),
+                             tf.math.segment_max(x, ids), tf.math.segment_min(x, ids)],
+         [DISTINCT, SORTED_IDS],
+         lambda x, ids: [_segment(x, ids, 4, np.sum, 0), _segment(x, ids, 4, np.mean, 0),
+                         _segment(x, ids, 4, np.max, 0), _segment(x, ids, 4, np.min, 0)],
+         grad=False, notes="the segment count is known at run time only; the gradients are "
+                           "unsorted_segment_sum's and unsorted_segment_max's"),
+    Case("matrix_band_part",
+         lambda tf, x: [tf.linalg.band_part(x, 1, 0), tf.matrix_band_part(x, -1, 1),
+                        tf.linalg.band_part(x, 0, -1)],
+         [f32(2, 3, 4)],
+         lambda x: [_band(x, 1, 0), _band(x, -1, 1), _band(x, 0, -1)]),
+    Case("matrix_diag_and_part",
+         lambda tf, d, m: [tf.linalg.diag(d), tf.matrix_diag_part(m), tf.linalg.trace(m),
+                           tf.diag(d[0]), tf.diag_part(m[0, :, :3])],
+         [f32(2, 3), f32(2, 3, 4, seed=1)],
+         lambda d, m: [d[:, :, None] * np.eye(3, dtype=np.float32),
+                       np.diagonal(m, axis1=-2, axis2=-1),
+                       np.trace(m, axis1=-2, axis2=-1).astype(np.float32),
+                       np.diag(d[0]), np.diag(m[0, :, :3])]),
+    Case("reverse_sequence",
+         lambda tf, x, n: [tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
+                           tf.reverse_sequence(tf.transpose(x, [1, 0, 2]), n, 0, 1)],
+         [f32(3, 4, 2), np.array([4, 0, 2], np.int64)],
+         lambda x, n: [_rev_seq(x, n), _rev_seq(x, n).transpose(1, 0, 2)]),
+    Case("tensor_scatter_nd",
+         lambda tf, x, rows, u: [tf.tensor_scatter_nd_update(x, rows, u),
+                                 tf.tensor_scatter_nd_add(x, rows, u),
+                                 tf.tensor_scatter_nd_sub(x, rows, u)],
+         [f32(4, 3), ROWS2, f32(2, 3, seed=1)],
+         lambda x, r, u: [_scatter_expect(x, r, u, "set"), _scatter_expect(x, r, u, "add"),
+                          _scatter_expect(x, r, u, "sub")]),
+    Case("scatter_variable_updates",
+         lambda tf, u: [tf.scatter_update(tf.Variable(np.ones((4, 2), np.float32)), [3, 1], u),
+                        tf.scatter_add(tf.Variable(np.ones((4, 2), np.float32)), [0, 0], u),
+                        tf.scatter_sub(tf.Variable(np.ones((4, 2), np.float32)), [2], u[:1]),
+                        tf.scatter_nd_update(tf.Variable(np.ones((4, 2), np.float32)),
+                                             [[1, 1]], u[0, :1])],
+         [f32(2, 2)],
+         lambda u: [np.array([[1, 1], u[1], [1, 1], u[0]], np.float32),
+                    np.array([1 + u[0] + u[1], [1, 1], [1, 1], [1, 1]], np.float32),
+                    np.array([[1, 1], [1, 1], 1 - u[0], [1, 1]], np.float32),
+                    np.array([[1, 1], [1, u[0, 0]], [1, 1], [1, 1]], np.float32)],
+         grad=False),
+    Case("is_variable_initialized",
+         lambda tf, x: [tf.is_variable_initialized(tf.Variable(np.ones(2, np.float32))),
+                        tf.identity(x)],
+         [f32(2)], lambda x: [np.bool_(True), x], grad=False,
+         notes="the harness initializes every variable before running"),
+    Case("erf_erfc", lambda tf, x: [tf.math.erf(x), tf.math.erfc(x)], [f32(2, 3)],
+         lambda x: [_np_erf(x), (1 - _np_erf(x)).astype(np.float32)]),
+    Case("lgamma", lambda tf, x: tf.math.lgamma(x), [f32(2, 3, low=0.3, high=6.0)],
+         _np_lgamma, rtol=1e-5, atol=1e-5),
+    Case("lgamma_negative", lambda tf, x: tf.lgamma(x), [f32(4, low=-2.9, high=-2.1)],
+         _np_lgamma, atol=1e-5),
+    Case("digamma", lambda tf, x: tf.math.digamma(x), [f32(2, 3, low=0.3, high=6.0)],
+         _np_digamma, rtol=1e-4, atol=1e-4),
+    Case("digamma_negative", lambda tf, x: tf.math.digamma(x), [f32(4, low=-1.9, high=-1.1)],
+         _np_digamma, rtol=1e-4, atol=1e-4, grad=False),
+    Case("polygamma", lambda tf, x: [tf.math.polygamma(tf.ones_like(x), x),
+                                     tf.math.polygamma(tf.zeros_like(x), x)],
+         [f32(2, 3, low=0.5, high=6.0)], lambda x: [_np_trigamma(x), _np_digamma(x)],
+         rtol=1e-4, atol=1e-4),
+    Case("math_composites",
+         lambda tf, x, y: [tf.math.log_sigmoid(x), tf.math.reduce_variance(x, axis=0),
+                           tf.math.reduce_std(x, axis=-1, keepdims=True),
+                           tf.math.xlogy(x, y), tf.math.xlogy(x * 0.0, y * 0.0)],
+         [f32(3, 4), pos32(3, 4, seed=1)],
+         lambda x, y: [-np.logaddexp(0, -x), x.var(0), x.std(-1, keepdims=True),
+                       x * np.log(y), np.zeros_like(x)]),
+    Case("sort_argsort",
+         lambda tf, x, i: [tf.sort(x), tf.sort(x, axis=0, direction="DESCENDING"),
+                           tf.argsort(x), tf.argsort(i, direction="DESCENDING"), tf.sort(i)],
+         [DISTINCT, i32(3, 4)],
+         lambda x, i: [np.sort(x), -np.sort(-x, 0), np.argsort(x, kind="stable")
+                       .astype(np.int32), np.argsort(-i, kind="stable").astype(np.int32),
+                       np.sort(i)]),
+    Case("linspace_meshgrid",
+         lambda tf, x: [tf.linspace(-1.0, 2.0, 7), tf.lin_space(0.0, 1.0, 1)]
+         + tf.meshgrid(x[0], x[1, :2]) + tf.meshgrid(x[0], x[1, :2], indexing="ij"),
+         [f32(2, 3)],
+         lambda x: [np.linspace(-1, 2, 7).astype(np.float32), np.zeros(1, np.float32)]
+         + list(np.meshgrid(x[0], x[1, :2]))
+         + list(np.meshgrid(x[0], x[1, :2], indexing="ij")), grad=False),
+    Case("saturate_cast_and_is_inf",
+         lambda tf, x: [tf.saturate_cast(x * 1e3, tf.int32), tf.saturate_cast(x * 1e10, tf.int32),
+                        tf.math.is_inf(tf.log(tf.abs(x) * 0.0 + x)),
+                        tf.nn.zero_fraction(tf.nn.relu(x))],
+         [f32(2, 3)],
+         lambda x: [np.trunc(x * 1e3).astype(np.int32),
+                    np.where(x > 0, 2147483520, -2147483648).astype(np.int32),
+                    np.isinf(np.log(np.abs(x) * 0 + x)), np.float32((x <= 0).mean())],
+         grad=False),
+    Case("nn_helpers",
+         lambda tf, x, w, b: [tf.nn.xw_plus_b(x, w, b), tf.nn.relu_layer(x, w, b),
+                              tf.nn.selu(x), tf.nn.softsign(x), tf.nn.swish(x)],
+         [f32(3, 4), f32(4, 2, seed=1), f32(2, seed=2)],
+         lambda x, w, b: [x @ w + b, np.maximum(x @ w + b, 0),
+                          np.where(x > 0, 1.0507009873554805 * x,
+                                   1.7580993408473766 * np.expm1(x)),
+                          x / (1 + np.abs(x)), x / (1 + np.exp(-x))]),
+    Case("weighted_cross_entropy_and_moments",
+         lambda tf, y, x: [tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x,
+                                                                    pos_weight=2.5)]
+         + list(tf.nn.normalize_moments(*tf.nn.sufficient_statistics(x, [0])[:3], None))
+         + list(tf.nn.sufficient_statistics(x, [1], shift=0.5, keepdims=True)[:3]),
+         [LABELS01, f32(2, 3, seed=1)],
+         lambda y, x: [(1 - y) * x + (1 + 1.5 * y) * np.logaddexp(0, -x), x.mean(0), x.var(0),
+                       np.float32(3), (x - 0.5).sum(1, keepdims=True),
+                       ((x - 0.5) ** 2).sum(1, keepdims=True)]),
+]
