@@ -507,8 +507,12 @@ def _compute_constant(tensor: Tensor):
         if value is not None:
             return value
     values = []
-    for t in op.inputs:
+    sentinel = False
+    for k, t in enumerate(op.inputs):
         v = constant_value(t)
+        if v is None and k == 0 and op.type in _SELECTING_OPS:
+            v = _known_dims(t)
+            sentinel = True
         if v is None:
             return None
         values.append(v)
@@ -520,7 +524,28 @@ def _compute_constant(tensor: Tensor):
             outs = registry.run_reference(opdef, values, op.attrs)
     except Exception:
         return None
-    return np.asarray(outs[tensor.value_index])
+    value = np.asarray(outs[tensor.value_index])
+    if sentinel and np.any(value == _UNKNOWN_DIM):
+        return None
+    return value
+
+
+# Ops that only pick entries of their first input: applied to a partly known shape (the
+# unknown dimensions as a sentinel), what they pick is constant when it holds no
+# sentinel, as TF's shape inference finds `tf.shape(x)[1]` for x of shape [None, 7].
+_SELECTING_OPS = frozenset({"strided_slice", "slice", "gather", "squeeze", "identity",
+                            "unstack"})
+_UNKNOWN_DIM = -1
+
+
+def _known_dims(tensor: Tensor):
+    """`shape(x)`'s value with each unknown dimension as _UNKNOWN_DIM, or None when it is
+    not a shape op or x's rank is unknown."""
+    op = tensor.op
+    if op.type != "shape" or op.inputs[0].shape.rank is None:
+        return None
+    dims = [_UNKNOWN_DIM if d is None else d for d in op.inputs[0].shape.as_tuple()]
+    return np.array(dims, dtype=op.outputs[0].dtype.np)
 
 
 # -- default graph stack (per thread, as in TF) --------------------------------------------

@@ -173,6 +173,20 @@ def test_shapes_mixing_tensors_and_ints_keep_their_known_entries():
     assert run(gj.reshape(x, [gj.shape(x)[0], 784]), {x: value}).shape == (2, 784)
 
 
+def test_known_entries_picked_from_a_partly_known_shape_are_constants():
+    x = gj.placeholder(gj.float32, [None, 7, 7, 64])
+    s = gj.shape(x)
+    assert constant_value(s[1]) == 7 and constant_value(s[0]) is None
+    assert constant_value(s[1:3]).tolist() == [7, 7] and constant_value(s[:2]) is None
+    assert constant_value(gj.gather(s, [3, 1])).tolist() == [64, 7]
+    flat = gj.reshape(x, [s[0], s[1] * s[2] * s[3]])
+    assert flat.shape.as_list() == [None, 3136]
+    _, height, width, channels = gj.unstack(s)
+    assert gj.reshape(x, [-1, height * width * channels]).shape.as_list() == [None, 3136]
+    value = np.arange(2 * 7 * 7 * 64, dtype=np.float32).reshape(2, 7, 7, 64)
+    np.testing.assert_array_equal(run(flat, {x: value}), value.reshape(2, 3136))
+
+
 def test_unknown_dims_propagate():
     x = gj.placeholder(gj.float32, [None, 28, 28])
     assert gj.reshape(x, [-1, 784]).shape.as_list() == [None, 784]
