@@ -240,3 +240,25 @@ def test_sparse_softmax_cross_entropy_label_out_of_range_names_the_op():
         for bad in ([0, 3], [-1, 0]):
             with pytest.raises(gj.errors.InvalidArgumentError, match="outside the valid range"):
                 sess.run(loss, {x: np.zeros((2, 3)), y: bad})
+
+
+def test_kernels_writing_over_a_dying_input_take_it_as_their_output():
+    rng = np.random.default_rng(3)
+    x_value = rng.standard_normal((16, 12)).astype(np.float32)
+    w_value = rng.standard_normal((12, 8)).astype(np.float32)
+    b_value = rng.standard_normal(8).astype(np.float32)
+    fed = {}
+
+    def build():
+        fed["x"] = x = gj.placeholder(gj.float32, [None, 12])
+        h = gj.nn.relu(gj.matmul(x, w_value) + b_value)
+        loss = gj.reduce_sum(h * h)
+        return [loss, gj.gradients(loss, x)[0]], None
+
+    interpreted, compiled, text = _both(build, lambda graph: {fed["x"]: x_value}, runs=3)
+    assert "2-D, in place" in text and "1-D, in place" in text  # bias+relu, relu_grad
+    h = np.maximum(x_value.astype(np.float64) @ w_value + b_value, 0)
+    want = [np.sum(h * h), (2 * h * (h > 0)) @ w_value.T]
+    for run in interpreted + compiled:
+        for got, expect in zip(run, want):
+            np.testing.assert_allclose(got, expect, rtol=1e-4, atol=1e-4)

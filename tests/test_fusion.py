@@ -148,3 +148,16 @@ def test_in_place_elementwise_and_fetched_values_stay_private():
     again = executable.run(RunContext(VariableStore()), [feeds[x]])[0]
     assert first is not again  # fetched arrays are fresh every run
     np.testing.assert_allclose(first, np.ones(64), rtol=1e-6)
+
+
+def test_values_read_by_gradient_sums_and_matmuls_are_planned():
+    x = gj.placeholder(gj.float32, [32, 16], name="x")
+    w = gj.constant(np.ones((16, 8), np.float32))
+    b = gj.placeholder(gj.float32, [8], name="b")
+    h = gj.nn.relu(gj.matmul(x, w) + b)
+    dx, db = gj.gradients(gj.reduce_sum(h * 3.0), [x, b])
+    program = plan_memory(_program([dx, db], {x: np.ones((32, 16), np.float32),
+                                             b: np.ones(8, np.float32)}))
+    (relu_grad,) = [n for n in program.nodes if n.op == "relu_grad"]
+    # read by sum_to_shape (db) and matmul (dx) only: its buffer is planned
+    assert relu_grad.outputs[0].id in program.memory.slots

@@ -56,12 +56,14 @@ def _kernel_node(node: Node) -> bool:
         return True
     if not node.pure:
         return False
+    if node.op in _WRITES_INTO_BUFFER:
+        return True
     opdef = node.opdef
     if opdef.kind == "elementwise":
         return opdef.scalar is not None or node.op == "add_n"
     if opdef.kind == "reduction":
         return "combiner" in opdef.attrs
-    return node.op in _WRITES_INTO_BUFFER
+    return False
 
 
 def _elementwise(node: Node) -> bool:
