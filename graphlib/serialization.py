@@ -831,8 +831,12 @@ class _Builder(tf_import.ImportContext):
         exact = self.full_name(proto.name) + "/"
         with graph.control_dependencies(controls):
             if node.gj_type is not None:
-                op = graph.create_op(node.gj_type, self.inputs, self._graphjit_attrs(node),
-                                     name=exact)
+                attrs = self._graphjit_attrs(node)
+                if "key" in attrs and registry.get(node.gj_type).uses_context:
+                    # a random op's generator is keyed by its op's name: the imported
+                    # copy draws from its own stream, as a separate op does in TF
+                    attrs["key"] = exact[:-1]
+                op = graph.create_op(node.gj_type, self.inputs, attrs, name=exact)
                 if A_SHAPES in proto.attr:
                     for t, shape in zip(op.outputs, proto.attr[A_SHAPES].list.shape):
                         t.set_shape(shape_from_proto(shape))

@@ -404,3 +404,25 @@ def test_generated_code_is_not_newer_than_the_declared_runtime():
     text = open(os.path.join(ROOT, "graphlib", "proto", "graph_pb2.py")).read()
     assert "Protobuf Python Version: 6.31.1" in text  # pyproject: protobuf>=6.31
 
+
+
+def test_each_imported_copy_of_a_random_op_draws_from_its_own_stream():
+    source = gj.Graph()
+    with source.as_default():
+        seeded = gj.random_uniform([4], seed=5, name="r")
+        gj.random_uniform([4], name="u")
+    graph_def = source.as_graph_def()
+    target = gj.Graph()
+    with target.as_default():
+        first = gj.import_graph_def(graph_def, return_elements=[seeded.name], name="one")[0]
+        second = gj.import_graph_def(graph_def, return_elements=[seeded.name], name="two")[0]
+        alone = gj.Graph()
+        with alone.as_default():
+            only = gj.import_graph_def(graph_def, return_elements=[seeded.name])[0]
+            with gj.Session(graph=alone) as sess:
+                expect = sess.run(only)
+        with gj.Session(graph=target) as sess:
+            a, b = sess.run([first, second])
+    # same op seed, separate ops: the same sequence, as TensorFlow gives
+    np.testing.assert_array_equal(a, expect)
+    np.testing.assert_array_equal(b, expect)
