@@ -108,6 +108,24 @@ def device(name):
     return get_default_graph().device(name)
 
 
+from . import metrics
+from .metrics import get_local_variable
+from .debugging import (
+    Assert,
+    assert_equal,
+    assert_greater,
+    assert_greater_equal,
+    assert_less,
+    assert_less_equal,
+    assert_negative,
+    assert_non_negative,
+    assert_non_positive,
+    assert_none_equal,
+    assert_positive,
+    assert_rank,
+    assert_type,
+)
+
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))
 compat.v1.__dict__.update({k: v for k, v in globals().items() if not k.startswith("_")})

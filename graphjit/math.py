@@ -4,6 +4,13 @@ May import: graphjit.graphlib.
 """
 
 from .graphlib.ops.extra import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
     count_nonzero,
     digamma,
     div_no_nan,
@@ -38,4 +45,5 @@ __all__ = [*_math_all, *_reduce_all, "softplus", "top_k", "in_top_k", "count_non
            "divide_no_nan", "erf", "erfc", "lgamma", "digamma", "polygamma", "log_sigmoid",
            "reduce_variance", "reduce_std", "xlogy", "is_inf", "segment_sum", "segment_mean",
            "segment_max", "segment_min", "unsorted_segment_max", "unsorted_segment_min",
-           "unsorted_segment_mean"]
+           "unsorted_segment_mean", "asin", "acos", "atan", "asinh", "acosh", "atanh",
+           "atan2"]

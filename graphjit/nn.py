@@ -1,8 +1,9 @@
 """`gj.nn`: neural-network ops (defined in graphlib/ops/nn.py) under TF's names, and TF's
 composite helpers built from them as TF's Python builds them: conv2d_transpose (the input
-gradient of conv2d), xw_plus_b, relu_layer, selu, softsign, swish,
-weighted_cross_entropy_with_logits, sufficient_statistics, normalize_moments and
-zero_fraction.
+gradient of conv2d), conv1d (conv2d over an inserted height axis), depthwise_conv2d and
+separable_conv2d (over graphlib/ops/extra.py's depthwise_conv2d_native), xw_plus_b,
+relu_layer, selu, softsign, swish, weighted_cross_entropy_with_logits,
+sufficient_statistics, normalize_moments and zero_fraction.
 
 May import: graphjit.graphlib.
 """
@@ -18,10 +19,15 @@ from .graphlib.ops import math as _math
 from .graphlib.ops import reduce as _reduce
 from .graphlib.ops.core import convert_to_tensor, zeros_like
 from .graphlib.ops.extra import count_nonzero as _count_nonzero
+from .graphlib.ops.extra import (
+    depthwise_conv2d_native,
+    depthwise_conv2d_native_backprop_filter,
+    depthwise_conv2d_native_backprop_input,
+)
 from .graphlib.ops.linalg import matmul as _matmul
 from .graphlib.ops.nn import *  # noqa: F401,F403
 from .graphlib.ops.nn import __all__ as _nn_all
-from .graphlib.ops.nn import bias_add, conv2d_backprop_input, relu
+from .graphlib.ops.nn import bias_add, conv2d, conv2d_backprop_input, relu
 
 # TF's Selu constants (from the SELU paper).
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -40,6 +46,77 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None,  
         return conv2d_backprop_input(output_shape, filter, value, strides, padding,
                                      data_format=data_format,
                                      dilations=dilations or (1, 1, 1, 1), name=scope)
+
+
+def _conv1d_sequence(value, what: str) -> list[int]:
+    """TF's _get_sequence(value, 1, channel_index=2): [1, value, 1] for an int or [value]."""
+    values = [int(value)] if isinstance(value, (int, np.integer)) else [int(v) for v in value]
+    if len(values) == 1:
+        return [1, values[0], 1]
+    if len(values) == 3:
+        return values
+    raise ValueError(f"{what} should be of length 1 or 3, got {value!r}")
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
+           data_format=None, name=None, input=None, dilations=None) -> Tensor:  # noqa: A002
+    """`tf.nn.conv1d` (NWC input, [k, in, out] filters): conv2d over an inserted height
+    axis of size 1, as TF builds it."""
+    value = input if value is None else value
+    if data_format not in (None, "NHWC", "NWC"):
+        raise ValueError(f"graphjit's conv1d supports data_format='NWC' only, got "
+                         f"{data_format!r}")
+    with get_default_graph().name_scope(name or "conv1d") as scope:
+        strides = [1] + _conv1d_sequence(stride, "stride")
+        rates = [1] + _conv1d_sequence(1 if dilations is None else dilations, "dilations")
+        value = _array.expand_dims(value, -3)
+        filters = _array.expand_dims(filters, 0)
+        result = conv2d(value, filters, strides, padding, dilations=rates, name=scope)
+        return _array.squeeze(result, [-3])
+
+
+def _rate(rate, dilations) -> list[int]:
+    rate = dilations if rate is None else rate
+    if rate is None:
+        return [1, 1, 1, 1]
+    values = [int(rate)] * 2 if isinstance(rate, (int, np.integer)) else [int(r) for r in rate]
+    if len(values) != 2:
+        raise ValueError(f"rate must be two ints, got {rate!r}")
+    return [1, values[0], values[1], 1]
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # noqa: A002
+                     data_format=None, dilations=None) -> Tensor:
+    """`tf.nn.depthwise_conv2d`: each input channel convolved with its own
+    `channel_multiplier` filters ([kh, kw, in, multiplier]); a `rate` dilates the filter
+    (TF gets the same values through space_to_batch)."""
+    with get_default_graph().name_scope(name or "depthwise") as scope:
+        x = convert_to_tensor(input, name="tensor_in")
+        f = convert_to_tensor(filter, name="filter_in", dtype_hint=x.dtype)
+        return depthwise_conv2d_native(x, f, strides, padding, data_format=data_format or
+                                       "NHWC", dilations=_rate(rate, dilations), name=scope)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+                     rate=None, name=None, data_format=None, dilations=None) -> Tensor:
+    """`tf.nn.separable_conv2d`: a depthwise convolution, then a 1x1 convolution mixing
+    the channels (`pointwise_filter` [1, 1, in * multiplier, out])."""
+    with get_default_graph().name_scope(name or "separable_conv2d") as scope:
+        x = convert_to_tensor(input, name="tensor_in")
+        depthwise_filter = convert_to_tensor(depthwise_filter, name="depthwise_filter",
+                                             dtype_hint=x.dtype)
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter",
+                                             dtype_hint=x.dtype)
+        shape = pointwise_filter.shape
+        if shape.rank != 4 or shape[0] not in (None, 1) or shape[1] not in (None, 1):
+            raise ValueError(f"separable_conv2d: pointwise_filter must be [1, 1, in, out], "
+                             f"got shape {shape}")
+        depthwise = depthwise_conv2d_native(x, depthwise_filter, strides, padding,
+                                            data_format=data_format or "NHWC",
+                                            dilations=_rate(rate, dilations),
+                                            name="depthwise")
+        return conv2d(depthwise, pointwise_filter, [1, 1, 1, 1], padding="VALID",
+                      data_format=data_format or "NHWC", name=scope)
 
 
 def xw_plus_b(x, weights, biases, name=None) -> Tensor:
@@ -142,6 +219,9 @@ def zero_fraction(value, name=None) -> Tensor:
         return _math.subtract(1.0, _math.truediv(nonzero, size))
 
 
-__all__ = [*_nn_all, "conv2d_transpose", "xw_plus_b", "relu_layer", "selu", "softsign", "swish",
+__all__ = [*_nn_all, "conv2d_transpose", "conv1d", "depthwise_conv2d", "separable_conv2d",
+           "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
+           "depthwise_conv2d_native_backprop_filter", "xw_plus_b", "relu_layer", "selu",
+           "softsign", "swish",
            "silu", "weighted_cross_entropy_with_logits", "sufficient_statistics",
            "normalize_moments", "zero_fraction"]

@@ -1390,3 +1390,120 @@ TABLE.update({
     "digamma": _unary(gj.digamma, "tf.math.digamma", positive=True, grad="kink"),
     "polygamma": Entry(_polygamma, "kink", rtol=1e-4),
 })
+
+
+# -- TF1 breadth, round 4: inverse trigonometry, unique/setdiff1d, dynamic partition and
+# stitch, Assert, depthwise convolution ---------------------------------------------------
+
+
+def _atan2(b: Builder):
+    y = b.pick((b.fdt,))
+    x = b.like(y)
+    return b.call("tf.math.atan2", gj.atan2, y, x)
+
+
+def _vector(b: Builder, dtypes) -> Item:
+    return b.pick(_restrict(b, dtypes), min_rank=1, max_rank=1)
+
+
+def _unique(b: Builder):
+    x = _vector(b, ALL)
+    if b.flag():
+        return b.call("tf.unique_with_counts", gj.unique_with_counts, x,
+                      out_idx=b.choice(INTS))
+    return b.call("tf.unique", gj.unique, x, out_idx=b.choice(INTS))
+
+
+def _setdiff1d(b: Builder):
+    x = _vector(b, NUMERIC)
+    y = b.pick((x.dtype,), min_rank=1, max_rank=1)
+    return b.call("tf.setdiff1d", gj.setdiff1d, x, y, index_dtype=b.choice(INTS))
+
+
+def _dynamic_partition(b: Builder):
+    data = b.pick(_restrict(b, ALL), min_rank=1)
+    k = b.int(1, data.rank)
+    num = b.int(1, 3)
+    ids = b.fresh(gj.int32, data.shape[:k], values=_index_values(b, num, data.shape[:k]))
+    return b.call("tf.dynamic_partition", gj.dynamic_partition, data, ids, num)
+
+
+def _dynamic_stitch(b: Builder):
+    suffix = b.shape(0, 2)
+    first = b.int(1, 5)
+    gen = np.random.default_rng(b.int(0, 2**16))
+    # distinct positions: with a repeated one the overwritten value's gradient is TF's
+    # (a gather), which finite differences do not see
+    order = gen.permutation(first)
+    cut = b.int(0, first)
+    pieces = [order[:cut], order[cut:]] if b.flag() else [order]
+    dtype = b.choice(_restrict(b, NUMERIC))
+    indices, data = [], []
+    for piece in pieces:
+        ids = b.fresh(gj.int32, piece.shape, values=piece, const=b.flag())
+        indices.append(ids)
+        data.append(b.pick((dtype,), shape=tuple(piece.shape) + tuple(suffix)))
+    return b.call("tf.dynamic_stitch", gj.dynamic_stitch, indices, data)
+
+
+def _assert(b: Builder):
+    x = b.pick(_restrict(b, NUMERIC))
+    bound = b.fresh(x.dtype, (), values=np.array(b.int(-3, 3)), const=True)
+    b.call("tf.greater", gj.greater, x, bound)
+    b.call("tf.reduce_all", gj.reduce_all, b.g.items[-1])
+    condition = b.g.items[-1]
+    data = ["x must exceed the bound:", x] if b.flag() else [x]
+    op = b.call("tf.Assert", gj.Assert, condition, data, summarize=b.int(1, 4))
+    if b.flag():
+        return op
+    dep = b.pick(_restrict(b, ALL))
+    b.lines.append(f"with tf.control_dependencies([{b.names[id(op)]}]):")
+    with b.g.graph.control_dependencies([op]):
+        result = b.call("tf.identity", gj.identity, dep)
+    b.lines[-1] = "    " + b.lines[-1]
+    return result
+
+
+def _depthwise_args(b: Builder):
+    x = _nhwc(b)
+    kh, kw = b.int(1, 3), b.int(1, 3)
+    padding = b.choice(["SAME", "VALID"])
+    if padding == "VALID":
+        kh, kw = min(kh, x.shape[1]), min(kw, x.shape[2])
+    f = b.pick((b.fdt,), shape=(kh, kw, x.shape[3], b.int(1, 2)))
+    s = b.int(1, 2)
+    return x, f, [1, s, s, 1], padding
+
+
+def _depthwise(b: Builder):
+    x, f, strides, padding = _depthwise_args(b)
+    return b.call("tf.nn.depthwise_conv2d_native", gj.nn.depthwise_conv2d_native, x, f,
+                  strides, padding)
+
+
+def _depthwise_forward(which: int):
+    def forward(b: Builder):
+        x, f, strides, padding = _depthwise_args(b)
+        b.call("tf.nn.depthwise_conv2d_native", gj.nn.depthwise_conv2d_native, x, f,
+               strides, padding)
+        return b.g.items[-1], (x, f)[which]
+    return forward
+
+
+TABLE.update({
+    "asin": _unary(gj.asin, "tf.math.asin", grad="kink"),
+    "acos": _unary(gj.acos, "tf.math.acos", grad="kink"),
+    "atan": _unary(gj.atan, "tf.math.atan"),
+    "asinh": _unary(gj.asinh, "tf.math.asinh"),
+    "acosh": _unary(gj.acosh, "tf.math.acosh", grad="kink"),
+    "atanh": _unary(gj.atanh, "tf.math.atanh", grad="kink"),
+    "atan2": Entry(_atan2),
+    "unique": Entry(_unique, "kink"),
+    "setdiff1d": Entry(_setdiff1d, "kink"),
+    "dynamic_partition": Entry(_dynamic_partition),
+    "dynamic_stitch": Entry(_dynamic_stitch),
+    "assert": Entry(_assert, "no"),
+    "depthwise_conv2d_native": Entry(_depthwise, rtol=1e-4),
+    "depthwise_conv2d_native_backprop_input": _via_gradient(_depthwise_forward(0)),
+    "depthwise_conv2d_native_backprop_filter": _via_gradient(_depthwise_forward(1)),
+})

@@ -1,6 +1,10 @@
 """TF1 breadth: index ops (gather_nd, scatter_nd, top_k, in_top_k), einsum, div_no_nan and
 identity_n as primitives, and TF's composites over existing builders: tensordot,
-sequence_mask, count_nonzero, eye and norm.
+sequence_mask, count_nonzero, eye and norm. Later rounds added segment max, matrix
+band/diagonal ops, reverse_sequence, tensor scatters, special functions; then (round 4)
+the inverse trigonometric functions and atan2, unique/unique_with_counts, setdiff1d,
+dynamic_partition/dynamic_stitch, Assert and depthwise_conv2d_native with its two
+gradient ops.
 
 Each primitive is one `register(OpDef(...))` next to its TF-named builder, with TF's
 gradient: gather_nd and scatter_nd are each other's adjoints; top_k scatters the values'
@@ -12,22 +16,25 @@ Kinds: div_no_nan is "elementwise"; einsum is "contraction" (a family of one: a 
 may lower it to matmuls, otherwise it runs its reference); every other primitive here is
 "opaque".
 
-May import: graphlib core modules (dtypes, shapes, registry, graph) and the sibling op
-modules core, array, math, reduce, linalg (all loaded before this one).
+May import: graphlib core modules (dtypes, errors, shapes, registry, graph) and the
+sibling op modules core, array, math, reduce, linalg, nn and debug (all loaded before this
+one; nn's sliding-window helpers serve the depthwise convolution).
 """
 
 from __future__ import annotations
 
+import collections
 import string
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, errors
 from ..graph import Tensor, get_default_graph
 from ..registry import OpDef, Spec, register
 from ..shapes import TensorShape, broadcast_shapes
 from . import array as array_ops
 from . import math as math_ops
+from . import nn as nn_ops
 from . import reduce as reduce_ops
 from .array import _check_int, _in_op_graph, _index_tensor, _ints, _on_input_graph
 from .core import (
@@ -1550,6 +1557,583 @@ def meshgrid(*args, **kwargs) -> list[Tensor]:
         return [math_ops.multiply(t, array_ops.ones(shape, dtype=t.dtype)) for t in output]
 
 
+
+# -- inverse trigonometric and hyperbolic functions -----------------------------------------
+# graphlib/scalar.py has no asin/acos/atan/... functions for the code generators, so these
+# are "opaque" like erf: every backend runs their NumPy reference kernels.
+
+
+def _numpy_unary(fn):
+    def reference(x):
+        return fn(x).astype(x.dtype)
+    return reference
+
+
+def _one(x: Tensor) -> Tensor:
+    return constant(1, dtype=x.dtype)
+
+
+def _inverse_trig_grads():
+    """TF's math_grad rules; asinh/acosh use 1/sqrt(x^2 +- 1), which equals TF's
+    1/cosh(y) and 1/sinh(y) of the output y."""
+    def one_minus_x2(x):
+        return math_ops.subtract(_one(x), math_ops.square(x))
+
+    return {
+        "asin": lambda op, g: [math_ops.multiply(g, math_ops.reciprocal(
+            math_ops.sqrt(one_minus_x2(op.inputs[0]))))],
+        "acos": lambda op, g: [math_ops.negative(math_ops.multiply(g, math_ops.reciprocal(
+            math_ops.sqrt(one_minus_x2(op.inputs[0])))))],
+        "atan": lambda op, g: [math_ops.multiply(g, math_ops.reciprocal(
+            math_ops.add(_one(op.inputs[0]), math_ops.square(op.inputs[0]))))],
+        "asinh": lambda op, g: [math_ops.multiply(g, math_ops.rsqrt(
+            math_ops.add(math_ops.square(op.inputs[0]), _one(op.inputs[0]))))],
+        "acosh": lambda op, g: [math_ops.multiply(g, math_ops.rsqrt(
+            math_ops.subtract(math_ops.square(op.inputs[0]), _one(op.inputs[0]))))],
+        "atanh": lambda op, g: [math_ops.multiply(g, math_ops.reciprocal(
+            one_minus_x2(op.inputs[0])))],
+    }
+
+
+_INVERSE_TRIG = {
+    "asin": (np.arcsin, "Asin", "the inverse sine, in [-pi/2, pi/2] (NaN outside [-1, 1])"),
+    "acos": (np.arccos, "Acos", "the inverse cosine, in [0, pi] (NaN outside [-1, 1])"),
+    "atan": (np.arctan, "Atan", "the inverse tangent, in (-pi/2, pi/2)"),
+    "asinh": (np.arcsinh, "Asinh", "the inverse hyperbolic sine"),
+    "acosh": (np.arccosh, "Acosh", "the inverse hyperbolic cosine (NaN below 1)"),
+    "atanh": (np.arctanh, "Atanh", "the inverse hyperbolic tangent (NaN outside [-1, 1])"),
+}
+
+for _op_name, (_fn, _type, _what) in _INVERSE_TRIG.items():
+    register(OpDef(
+        name=_op_name, infer=_float_unary_infer(_op_name), reference=_numpy_unary(_fn),
+        gradient=_in_op_graph(_inverse_trig_grads()[_op_name]), doc=f"Elementwise {_what}."))
+
+asin = _special("asin", "Asin", "`tf.math.asin`: the inverse sine.")
+acos = _special("acos", "Acos", "`tf.math.acos`: the inverse cosine.")
+atan = _special("atan", "Atan", "`tf.math.atan`: the inverse tangent.")
+asinh = _special("asinh", "Asinh", "`tf.math.asinh`: the inverse hyperbolic sine.")
+acosh = _special("acosh", "Acosh", "`tf.math.acosh`: the inverse hyperbolic cosine.")
+atanh = _special("atanh", "Atanh", "`tf.math.atanh`: the inverse hyperbolic tangent.")
+
+
+def _atan2_infer(y, x):
+    if y.dtype != x.dtype or x.dtype not in _FLOAT:
+        raise TypeError(f"atan2 needs y and x of one float dtype, got {y.dtype.name} and "
+                        f"{x.dtype.name}")
+    return Spec(x.dtype, broadcast_shapes(y.shape, x.shape))
+
+
+@_in_op_graph
+def _atan2_grad(op, grad):
+    # TF's rule (d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)), broadcasting reduced
+    y, x = op.inputs
+    grad_inv = math_ops.truediv(grad, math_ops.add(math_ops.square(x), math_ops.square(y)))
+    return [sum_to_shape(math_ops.multiply(x, grad_inv), y),
+            sum_to_shape(math_ops.negative(math_ops.multiply(y, grad_inv)), x)]
+
+
+register(OpDef(
+    name="atan2", infer=_atan2_infer,
+    reference=lambda y, x: np.arctan2(y, x).astype(x.dtype), gradient=_atan2_grad,
+    doc="The angle of the point (x, y) (first input y, second x), in [-pi, pi], with "
+        "NumPy broadcasting."))
+
+
+def atan2(y, x, name=None) -> Tensor:
+    """`tf.math.atan2`: elementwise arctan(y / x) in the quadrant of (x, y)."""
+    if isinstance(y, Tensor) or not isinstance(x, Tensor):
+        y = convert_to_tensor(y)
+        x = convert_to_tensor(x, dtype_hint=y.dtype)
+    else:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype_hint=x.dtype)
+    return x.graph.create_op("atan2", [y, x], name=name or "Atan2").outputs[0]
+
+
+# -- unique, setdiff1d, dynamic_partition, dynamic_stitch ----------------------------------
+# Data-dependent output sizes: the first dimension of their results is unknown until run
+# time (dynamic_stitch's is known when its indices are constants).
+
+UniqueOutput = collections.namedtuple("Unique", ["y", "idx"])
+UniqueWithCountsOutput = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+ListDiffOutput = collections.namedtuple("ListDiff", ["out", "idx"])
+
+
+def _check_vector(s: Spec, what: str) -> None:
+    if s.shape.rank is not None and s.shape.rank != 1:
+        raise ValueError(f"{what} must be a vector, got shape {s.shape}")
+
+
+def _check_index_dtype(dtype, what: str):
+    dtype = dtypes.as_dtype(dtype)
+    if dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"{what} must be int32 or int64, got {dtype.name}")
+    return dtype
+
+
+def _unique_infer(x, *, out_idx, counts):
+    _check_vector(x, "unique: x")
+    outs = [Spec(x.dtype, [None]), Spec(out_idx, x.shape)]
+    return outs + [Spec(out_idx, [None])] if counts else outs
+
+
+def _unique_reference(x, *, out_idx, counts):
+    values, first, inverse, count = np.unique(x, return_index=True, return_inverse=True,
+                                              return_counts=True)
+    # TF orders the unique values by first occurrence, NumPy sorts them
+    order = np.argsort(first, kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)
+    outs = (values[order].astype(x.dtype), position[inverse.reshape(-1)].astype(out_idx.np))
+    return outs + (count[order].astype(out_idx.np),) if counts else outs
+
+
+register(OpDef(
+    name="unique", infer=_unique_infer, reference=_unique_reference,
+    no_gradient="TF defines no gradient for Unique (its outputs select, they do not "
+                "compute)",
+    doc="The distinct values of a vector in order of first occurrence, the index of each "
+        "input element among them, and with `counts` how often each occurs (TF's Unique "
+        "and UniqueWithCounts)."))
+
+
+def unique(x, out_idx=dtypes.int32, name=None) -> UniqueOutput:
+    """`tf.unique`: (y, idx) with y the distinct values of vector `x` in order of first
+    occurrence and x == gather(y, idx)."""
+    x = convert_to_tensor(x)
+    attrs = {"out_idx": _check_index_dtype(out_idx, "out_idx"), "counts": False}
+    return UniqueOutput(*x.graph.create_op("unique", [x], attrs, name=name or "Unique")
+                        .outputs)
+
+
+def unique_with_counts(x, out_idx=dtypes.int32, name=None) -> UniqueWithCountsOutput:
+    """`tf.unique_with_counts`: `unique` plus how often each distinct value occurs."""
+    x = convert_to_tensor(x)
+    attrs = {"out_idx": _check_index_dtype(out_idx, "out_idx"), "counts": True}
+    return UniqueWithCountsOutput(*x.graph.create_op(
+        "unique", [x], attrs, name=name or "UniqueWithCounts").outputs)
+
+
+def _setdiff1d_infer(x, y, *, out_idx):
+    _check_vector(x, "setdiff1d: x")
+    _check_vector(y, "setdiff1d: y")
+    if x.dtype != y.dtype:
+        raise TypeError(f"setdiff1d: x and y must have one dtype, got {x.dtype.name} and "
+                        f"{y.dtype.name}")
+    return [Spec(x.dtype, [None]), Spec(out_idx, [None])]
+
+
+def _setdiff1d_reference(x, y, *, out_idx):
+    keep = ~np.isin(x, y)
+    return x[keep], np.flatnonzero(keep).astype(out_idx.np)
+
+
+register(OpDef(
+    name="setdiff1d", infer=_setdiff1d_infer, reference=_setdiff1d_reference,
+    no_gradient="TF defines no gradient for ListDiff",
+    doc="The elements of vector x (first input) not in y (second), in x's order, and "
+        "their positions in x (TF's ListDiff)."))
+
+
+def setdiff1d(x, y, index_dtype=dtypes.int32, name=None) -> ListDiffOutput:
+    """`tf.setdiff1d`: (out, idx): the values of `x` not in `y`, and where they are in x."""
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype_hint=x.dtype)
+    attrs = {"out_idx": _check_index_dtype(index_dtype, "index_dtype")}
+    return ListDiffOutput(*x.graph.create_op("setdiff1d", [x, y], attrs,
+                                             name=name or "ListDiff").outputs)
+
+
+def _dynamic_partition_infer(data, partitions, *, num_partitions):
+    if partitions.dtype != dtypes.int32:
+        raise TypeError(f"dynamic_partition: partitions must be int32, got "
+                        f"{partitions.dtype.name}")
+    if num_partitions < 1:
+        raise ValueError(f"dynamic_partition: num_partitions must be at least 1, got "
+                         f"{num_partitions}")
+    if data.shape.rank is None or partitions.shape.rank is None:
+        return [Spec(data.dtype, None)] * num_partitions
+    k = partitions.shape.rank
+    if not data.shape[:k].is_compatible_with(partitions.shape):
+        raise ValueError(f"dynamic_partition: data.shape {data.shape} must start with "
+                         f"partitions.shape {partitions.shape}")
+    return [Spec(data.dtype, [None] + data.shape.as_list()[k:])] * num_partitions
+
+
+def _dynamic_partition_reference(data, partitions, *, num_partitions):
+    bad = (partitions < 0) | (partitions >= num_partitions)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"partitions{list(where)} = {int(partitions[where])} is not in "
+                         f"[0, {num_partitions})")
+    return tuple(data[partitions == p] for p in range(num_partitions))
+
+
+@_in_op_graph
+def _dynamic_partition_grad(op, *grads):
+    # TF's rule: partition the positions of data's leading elements as data was
+    # partitioned, then stitch the gradients back to those positions.
+    data, partitions = op.inputs
+    prefix = array_ops.shape(partitions)
+    positions = array_ops.reshape(array_ops.range(reduce_ops.reduce_prod(prefix)), prefix)
+    partitioned = dynamic_partition(positions, partitions, op.attrs["num_partitions"])
+    stitched = dynamic_stitch(partitioned, list(grads))
+    return [array_ops.reshape(stitched, array_ops.shape(data)), None]
+
+
+register(OpDef(
+    name="dynamic_partition", infer=_dynamic_partition_infer,
+    reference=_dynamic_partition_reference, gradient=_dynamic_partition_grad,
+    doc="Splits data (first input) into `num_partitions` outputs by the int32 partition "
+        "ids (second input, a prefix of data's shape), keeping the order within each."))
+
+
+def dynamic_partition(data, partitions, num_partitions, name=None) -> list[Tensor]:
+    """`tf.dynamic_partition`: outputs[i] = data[partitions == i]."""
+    data = convert_to_tensor(data)
+    partitions = convert_to_tensor(partitions, dtype_hint=dtypes.int32)
+    return data.graph.create_op("dynamic_partition", [data, partitions],
+                                {"num_partitions": int(num_partitions)},
+                                name=name or "DynamicPartition").outputs
+
+
+def _stitch_inputs(specs) -> tuple[list, list]:
+    if len(specs) % 2 or not specs:
+        raise ValueError("dynamic_stitch needs as many data tensors as index tensors")
+    n = len(specs) // 2
+    return list(specs[:n]), list(specs[n:])
+
+
+def _dynamic_stitch_infer(*specs):
+    indices, data = _stitch_inputs(specs)
+    for s in indices:
+        if s.dtype != dtypes.int32:
+            raise TypeError(f"dynamic_stitch: indices must be int32, got {s.dtype.name}")
+    suffix = None
+    for i, d in zip(indices, data):
+        if d.dtype != data[0].dtype:
+            raise TypeError(f"dynamic_stitch: data must have one dtype, got "
+                            f"{data[0].dtype.name} and {d.dtype.name}")
+        if i.shape.rank is None or d.shape.rank is None:
+            continue
+        if not d.shape[:i.shape.rank].is_compatible_with(i.shape):
+            raise ValueError(f"dynamic_stitch: data shape {d.shape} must start with its "
+                             f"indices' shape {i.shape}")
+        rest = d.shape[i.shape.rank:]
+        if suffix is not None and not suffix.is_compatible_with(rest):
+            raise ValueError(f"dynamic_stitch: data shapes disagree after the indices' "
+                             f"dimensions: {suffix} and {rest}")
+        suffix = rest if suffix is None else suffix.merge_with(rest)
+    values = [s.const for s in indices]
+    first = None
+    if all(v is not None for v in values):
+        first = max([int(np.max(v)) + 1 for v in values if np.size(v)] + [0])
+    if suffix is None:
+        return Spec(data[0].dtype, None)
+    return Spec(data[0].dtype, [first] + suffix.as_list())
+
+
+def _dynamic_stitch_reference(*arrays):
+    n = len(arrays) // 2
+    indices, data = arrays[:n], arrays[n:]
+    suffix = data[0].shape[indices[0].ndim:]
+    size = max([int(i.max()) + 1 for i in indices if i.size] + [0])
+    if any(int(i.min()) < 0 for i in indices if i.size):
+        raise ValueError("dynamic_stitch: indices must be non-negative")
+    out = np.zeros((size,) + suffix, data[0].dtype)
+    for i, d in zip(indices, data):  # a later index wins, as in TF
+        if d.shape != i.shape + suffix:
+            raise ValueError(f"dynamic_stitch: data shape {d.shape} does not match "
+                             f"indices shape {i.shape} + {suffix}")
+        out[i.reshape(-1)] = d.reshape((-1,) + suffix)
+    return out
+
+
+@_in_op_graph
+def _dynamic_stitch_grad(op, grad):
+    n = len(op.inputs) // 2
+    indices = op.inputs[:n]
+    return [None] * n + [array_ops.gather(grad, i) for i in indices]
+
+
+register(OpDef(
+    name="dynamic_stitch", infer=_dynamic_stitch_infer, reference=_dynamic_stitch_reference,
+    gradient=_dynamic_stitch_grad,
+    doc="Inputs: N int32 index tensors, then N data tensors; merged[indices[m][i...]] = "
+        "data[m][i...] (a later index wins; positions no index names are zero)."))
+
+
+def dynamic_stitch(indices, data, name=None) -> Tensor:
+    """`tf.dynamic_stitch`: interleaves `data` into one tensor at `indices`."""
+    data = [convert_to_tensor(d) for d in data]
+    indices = [convert_to_tensor(i, dtype_hint=dtypes.int32) for i in indices]
+    if len(indices) != len(data) or not data:
+        raise ValueError(f"dynamic_stitch: got {len(indices)} index tensors and {len(data)} "
+                         "data tensors; they must be as many, and at least one")
+    graph = data[0].graph
+    return graph.create_op("dynamic_stitch", indices + data,
+                           name=name or "DynamicStitch").outputs[0]
+
+
+# -- Assert --------------------------------------------------------------------------------
+
+
+def _assert_infer(condition, *data, template, summarize):
+    if condition.dtype != dtypes.bool_:
+        raise TypeError(f"Assert: condition must be a bool tensor, got "
+                        f"{condition.dtype.name}")
+    if condition.shape.rank not in (None, 0):
+        raise ValueError(f"Assert: condition must be a scalar, got shape {condition.shape}")
+    return []
+
+
+def _assert_reference(condition, *data, template, summarize):
+    if bool(condition):
+        return ()
+    from .debug import summarize_v1
+
+    values = iter(data)
+    pieces = [summarize_v1(np.asarray(next(values)), summarize) if piece is None else piece
+              for piece in template]
+    raise errors.InvalidArgumentError(
+        None, None, "assertion failed: " + " ".join(f"[{p}]" for p in pieces))
+
+
+register(OpDef(
+    name="assert", infer=_assert_infer, reference=_assert_reference,
+    no_gradient="Assert has no outputs", stateful=True,
+    doc="Fails the run with InvalidArgumentError when its scalar bool condition (first "
+        "input) is false; the message lists `template`, whose None entries are the other "
+        "inputs' values (the first `summarize` of each) and str entries literal text. "
+        "Stateful so that no pass drops or merges it."))
+
+
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
+    """`tf.Assert`: an op that fails the run with InvalidArgumentError ("assertion failed:
+    [data0] [data1] ...") when `condition` is false; strings in `data` are printed as
+    they are. Run it, or make it a control dependency."""
+    condition = convert_to_tensor(condition)
+    graph = condition.graph
+    with graph.name_scope(name or "Assert"):
+        template, tensors = [], []
+        for item in data:
+            if isinstance(item, (str, bytes)):
+                template.append(item.decode() if isinstance(item, bytes) else item)
+            else:
+                tensors.append(convert_to_tensor(item))
+                template.append(None)
+        attrs = {"template": tuple(template), "summarize": 3 if summarize is None else
+                 int(summarize)}
+        return graph.create_op("assert", [condition] + tensors, attrs, name="Assert")
+
+
+# -- depthwise convolution ------------------------------------------------------------------
+# A primitive with its two gradient ops, as in TF: each input channel is convolved with its
+# own `channel_multiplier` filters (filter [kh, kw, in, multiplier]); output channel
+# c * multiplier + m. The sliding-window helpers are conv2d's (graphlib/ops/nn.py).
+
+
+def _depthwise_out_shape(xs, fs, strides, padding, explicit_paddings, dilations, what):
+    n, h, w, c = xs
+    kh, kw, fc, m = fs
+    if c is not None and fc is not None and c != fc:
+        raise ValueError(f"{what}: input depth {c} does not match filter depth {fc}")
+    c = c if c is not None else fc
+    out_c = None if c is None or m is None else c * m
+    if kh is None or kw is None:
+        return [n, None, None, out_c]
+    (oh, ow), _ = nn_ops._geometry((h, w), (kh, kw), strides, dilations, padding,
+                                   explicit_paddings)
+    return [n, oh, ow, out_c]
+
+
+def _depthwise_infer(x, f, *, strides, padding, explicit_paddings, dilations, data_format):
+    nn_ops._check_float(x, f, what="depthwise_conv2d_native")
+    shape = _depthwise_out_shape(nn_ops._nhwc(x.shape, "depthwise_conv2d input"),
+                                 nn_ops._nhwc(f.shape, "depthwise_conv2d filter"), strides,
+                                 padding, explicit_paddings, dilations,
+                                 "depthwise_conv2d_native")
+    return Spec(x.dtype, shape)
+
+
+def _depthwise_reference(x, f, *, strides, padding, explicit_paddings, dilations,
+                         data_format):
+    out_hw, pads = nn_ops._geometry(x.shape[1:3], f.shape[:2], strides, dilations, padding,
+                                    explicit_paddings)
+    cols = nn_ops._windows(nn_ops._pad(x, pads), f.shape[:2], out_hw, strides, dilations)
+    out = np.einsum("nhwijc,ijcm->nhwcm", cols, f)
+    return out.reshape(out.shape[:3] + (-1,)).astype(x.dtype)
+
+
+def _depthwise_attrs(op) -> dict:
+    return {k: op.attrs[k] for k in ("strides", "padding", "explicit_paddings", "dilations",
+                                     "data_format")}
+
+
+def _depthwise_create(op_type: str, inputs, attrs, name) -> Tensor:
+    return inputs[-1].graph.create_op(op_type, inputs, attrs, name=name).outputs[0]
+
+
+@_in_op_graph
+def _depthwise_grad(op, grad):
+    x, f = op.inputs
+    attrs = _depthwise_attrs(op)
+    return [_depthwise_create("depthwise_conv2d_native_backprop_input",
+                              [nn_ops._shape_tensor(x), f, grad], attrs,
+                              "DepthwiseConv2dNativeBackpropInput"),
+            _depthwise_create("depthwise_conv2d_native_backprop_filter",
+                              [x, nn_ops._shape_tensor(f), grad], attrs,
+                              "DepthwiseConv2dNativeBackpropFilter")]
+
+
+register(OpDef(
+    name="depthwise_conv2d_native", infer=_depthwise_infer, reference=_depthwise_reference,
+    gradient=_depthwise_grad,
+    doc="Depthwise 2-D convolution of NHWC input (first) with a [kh, kw, in, multiplier] "
+        "filter (second); padding and dilations as conv2d (TF's DepthwiseConv2dNative)."))
+
+
+def _depthwise_input_infer(sizes, f, dy, *, strides, padding, explicit_paddings, dilations,
+                           data_format):
+    nn_ops._check_float(f, dy, what="depthwise_conv2d_native_backprop_input")
+    shape = nn_ops._sizes_from_spec(sizes, "input_sizes")
+    fs = nn_ops._nhwc(f.shape, "filter")
+    shape[3] = shape[3] if shape[3] is not None else fs[2]
+    if None not in shape[1:3]:
+        expect = _depthwise_out_shape(shape, fs, strides, padding, explicit_paddings,
+                                      dilations, "depthwise_conv2d_native_backprop_input")
+        if not TensorShape(expect).is_compatible_with(nn_ops._nhwc(dy.shape,
+                                                                   "out_backprop")):
+            raise ValueError(f"depthwise_conv2d_native_backprop_input: out_backprop shape "
+                             f"{dy.shape} does not match the convolution output {expect}")
+    return Spec(f.dtype, shape)
+
+
+def _depthwise_input_reference(sizes, f, dy, *, strides, padding, explicit_paddings,
+                               dilations, data_format):
+    shape = tuple(int(v) for v in sizes)
+    out_hw, pads = nn_ops._geometry(shape[1:3], f.shape[:2], strides, dilations, padding,
+                                    explicit_paddings)
+    if dy.shape[1:3] != out_hw or dy.shape[3] != f.shape[2] * f.shape[3]:
+        raise ValueError(f"out_backprop shape {dy.shape} does not match the depthwise "
+                         f"convolution output for input {shape} and filter {f.shape}")
+    grouped = dy.reshape(dy.shape[:3] + f.shape[2:])
+    cols = np.einsum("nhwcm,ijcm->nhwijc", grouped, f)
+    acc = nn_ops._scatter_windows(cols, nn_ops._padded_shape(shape, pads), out_hw, strides,
+                                  dilations)
+    return nn_ops._crop(acc, pads, shape[1:3]).astype(f.dtype)
+
+
+@_in_op_graph
+def _depthwise_input_grad(op, grad):
+    _, f, dy = op.inputs
+    attrs = _depthwise_attrs(op)
+    return [None,
+            _depthwise_create("depthwise_conv2d_native_backprop_filter",
+                              [grad, nn_ops._shape_tensor(f), dy], attrs,
+                              "DepthwiseConv2dNativeBackpropFilter"),
+            _depthwise_create("depthwise_conv2d_native", [grad, f], attrs,
+                              "DepthwiseConv2dNative")]
+
+
+register(OpDef(
+    name="depthwise_conv2d_native_backprop_input", infer=_depthwise_input_infer,
+    reference=_depthwise_input_reference, gradient=_depthwise_input_grad,
+    doc="Inputs (input_sizes, filter, out_backprop): the gradient of depthwise_conv2d_native "
+        "w.r.t. its input."))
+
+
+def _depthwise_filter_infer(x, sizes, dy, *, strides, padding, explicit_paddings, dilations,
+                            data_format):
+    nn_ops._check_float(x, dy, what="depthwise_conv2d_native_backprop_filter")
+    shape = nn_ops._sizes_from_spec(sizes, "filter_sizes")
+    xs = nn_ops._nhwc(x.shape, "input")
+    shape[2] = shape[2] if shape[2] is not None else xs[3]
+    if None not in shape[:2]:
+        expect = _depthwise_out_shape(xs, shape, strides, padding, explicit_paddings,
+                                      dilations, "depthwise_conv2d_native_backprop_filter")
+        if not TensorShape(expect).is_compatible_with(nn_ops._nhwc(dy.shape,
+                                                                   "out_backprop")):
+            raise ValueError(f"depthwise_conv2d_native_backprop_filter: out_backprop shape "
+                             f"{dy.shape} does not match the convolution output {expect}")
+    return Spec(x.dtype, shape)
+
+
+def _depthwise_filter_reference(x, sizes, dy, *, strides, padding, explicit_paddings,
+                                dilations, data_format):
+    k = tuple(int(v) for v in sizes)
+    out_hw, pads = nn_ops._geometry(x.shape[1:3], k[:2], strides, dilations, padding,
+                                    explicit_paddings)
+    if dy.shape[1:3] != out_hw or dy.shape[3] != k[2] * k[3]:
+        raise ValueError(f"out_backprop shape {dy.shape} does not match the depthwise "
+                         f"convolution output for input {x.shape} and filter {k}")
+    cols = nn_ops._windows(nn_ops._pad(x, pads), k[:2], out_hw, strides, dilations)
+    grouped = dy.reshape(dy.shape[:3] + k[2:])
+    return np.einsum("nhwijc,nhwcm->ijcm", cols, grouped).astype(x.dtype)
+
+
+@_in_op_graph
+def _depthwise_filter_grad(op, grad):
+    x, _, dy = op.inputs
+    attrs = _depthwise_attrs(op)
+    return [_depthwise_create("depthwise_conv2d_native_backprop_input",
+                              [nn_ops._shape_tensor(x), grad, dy], attrs,
+                              "DepthwiseConv2dNativeBackpropInput"),
+            None,
+            _depthwise_create("depthwise_conv2d_native", [x, grad], attrs,
+                              "DepthwiseConv2dNative")]
+
+
+register(OpDef(
+    name="depthwise_conv2d_native_backprop_filter", infer=_depthwise_filter_infer,
+    reference=_depthwise_filter_reference, gradient=_depthwise_filter_grad,
+    doc="Inputs (input, filter_sizes, out_backprop): the gradient of "
+        "depthwise_conv2d_native w.r.t. its filter."))
+
+
+def _depthwise_builder_attrs(strides, padding, dilations, data_format) -> dict:
+    attrs = nn_ops._conv_builder_attrs(strides, padding, dilations, data_format)
+    if attrs["strides"][1] != attrs["strides"][2]:
+        raise ValueError(f"depthwise_conv2d: the row and column strides must be equal, got "
+                         f"{attrs['strides']}")
+    return attrs
+
+
+def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC",  # noqa: A002
+                            dilations=(1, 1, 1, 1), name=None) -> Tensor:
+    """`tf.nn.depthwise_conv2d_native`: NHWC input, [kh, kw, in, multiplier] filter."""
+    attrs = _depthwise_builder_attrs(strides, padding, dilations, data_format)
+    x = convert_to_tensor(input)
+    f = convert_to_tensor(filter, dtype_hint=x.dtype)
+    return x.graph.create_op("depthwise_conv2d_native", [x, f], attrs,
+                             name=name or "DepthwiseConv2dNative").outputs[0]
+
+
+def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides,  # noqa: A002
+                                           padding, data_format="NHWC",
+                                           dilations=(1, 1, 1, 1), name=None) -> Tensor:
+    """`tf.nn.depthwise_conv2d_native_backprop_input`."""
+    attrs = _depthwise_builder_attrs(strides, padding, dilations, data_format)
+    f = convert_to_tensor(filter)
+    dy = convert_to_tensor(out_backprop, dtype_hint=f.dtype)
+    sizes = convert_to_tensor(input_sizes, dtype_hint=dtypes.int32)
+    return f.graph.create_op("depthwise_conv2d_native_backprop_input", [sizes, f, dy], attrs,
+                             name=name or "DepthwiseConv2dNativeBackpropInput").outputs[0]
+
+
+def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, strides,  # noqa: A002
+                                            padding, data_format="NHWC",
+                                            dilations=(1, 1, 1, 1), name=None) -> Tensor:
+    """`tf.nn.depthwise_conv2d_native_backprop_filter`."""
+    attrs = _depthwise_builder_attrs(strides, padding, dilations, data_format)
+    x = convert_to_tensor(input)
+    dy = convert_to_tensor(out_backprop, dtype_hint=x.dtype)
+    sizes = convert_to_tensor(filter_sizes, dtype_hint=dtypes.int32)
+    return x.graph.create_op("depthwise_conv2d_native_backprop_filter", [x, sizes, dy], attrs,
+                             name=name or "DepthwiseConv2dNativeBackpropFilter").outputs[0]
+
+
 __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "identity_n",
            "top_k", "in_top_k", "sequence_mask", "count_nonzero", "eye", "norm",
            "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean",
@@ -1560,4 +2144,8 @@ __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "iden
            "scatter_nd_update", "scatter_nd_add", "is_variable_initialized", "erf", "erfc",
            "lgamma", "digamma", "polygamma", "log_sigmoid", "reduce_variance", "reduce_std",
            "xlogy",
-           "is_inf", "saturate_cast", "sort", "argsort", "linspace", "lin_space", "meshgrid"]
+           "is_inf", "saturate_cast", "sort", "argsort", "linspace", "lin_space", "meshgrid",
+           "asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2", "unique",
+           "unique_with_counts", "setdiff1d", "dynamic_partition", "dynamic_stitch", "Assert",
+           "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
+           "depthwise_conv2d_native_backprop_filter"]

@@ -384,3 +384,132 @@ CASES += [
                        np.float32(3), (x - 0.5).sum(1, keepdims=True),
                        ((x - 0.5) ** 2).sum(1, keepdims=True)]),
 ]
+
+
+# -- TF1 breadth, round 4 ------------------------------------------------------------------
+
+REPEATS = np.array([3, 1, 3, 2, 1, 5, 3], np.int32)
+PARTS = np.array([0, 2, 0, 1, 2], np.int32)
+
+
+def _unique(x):
+    _, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                          return_counts=True)
+    order = np.argsort(first)
+    rank = np.argsort(order)
+    return [x[np.sort(first)], rank[inverse].astype(np.int32), counts[order]]
+
+
+def _known(tf, tensors, shapes):
+    """Run-time-sized outputs reshaped to their (test-known) sizes, so gradient checks can
+    weight them."""
+    return [tf.reshape(t, s) for t, s in zip(tensors, shapes)]
+
+
+def _asserted(tf, x):
+    checks = [tf.Assert(tf.reduce_all(x > -10.0), ["x is out of range:", x], summarize=4),
+              tf.debugging.assert_less(x, 10.0), tf.assert_positive(tf.abs(x) + 1.0),
+              tf.assert_non_negative(x * x), tf.assert_equal(x, x),
+              tf.debugging.assert_greater(x + 20.0, x), tf.assert_rank(x, 2)]
+    with tf.control_dependencies(checks):
+        return tf.identity(x) * 2.0
+
+
+def _depthwise(x, f, stride=1, pad="VALID", rate=1):
+    kh, kw, c, m = f.shape
+    eh, ew = (kh - 1) * rate + 1, (kw - 1) * rate + 1
+    if pad == "SAME":
+        oh, ow = -(-x.shape[1] // stride), -(-x.shape[2] // stride)
+        th = max((oh - 1) * stride + eh - x.shape[1], 0)
+        tw = max((ow - 1) * stride + ew - x.shape[2], 0)
+        x = np.pad(x, ((0, 0), (th // 2, th - th // 2), (tw // 2, tw - tw // 2), (0, 0)))
+    oh = (x.shape[1] - eh) // stride + 1
+    ow = (x.shape[2] - ew) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, c, m), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i * rate:i * rate + (oh - 1) * stride + 1:stride,
+                      j * rate:j * rate + (ow - 1) * stride + 1:stride, :]
+            out += patch[..., None] * f[i, j]
+    return out.reshape(out.shape[:3] + (c * m,))
+
+
+CASES += [
+    Case("inverse_trig",
+         lambda tf, x, y, p: [tf.math.asin(x), tf.math.acos(x), tf.atan(y), tf.math.asinh(y),
+                              tf.math.acosh(p), tf.math.atanh(x)],
+         [f32(2, 3, low=-0.9, high=0.9), f32(2, 3, seed=1), f32(3, seed=2, low=1.2, high=3.0)],
+         lambda x, y, p: [np.arcsin(x), np.arccos(x), np.arctan(y), np.arcsinh(y),
+                          np.arccosh(p), np.arctanh(x)], grad2=True, grad_tol=1e-4),
+    Case("atan2", lambda tf, y, x: tf.math.atan2(y, x), [f32(2, 3), f32(2, 3, seed=1)],
+         np.arctan2, grad2=True),
+    Case("atan2_broadcast", lambda tf, y, x: tf.atan2(y, x), [f32(2, 3), f32(3, seed=1)],
+         np.arctan2),
+    Case("unique", lambda tf, x: list(tf.unique(x)) + list(tf.unique_with_counts(x)),
+         [REPEATS], lambda x: _unique(x)[:2] + _unique(x), grad=False),
+    Case("unique_float_int64_idx",
+         lambda tf, x: list(tf.unique(x * 0.5, out_idx=tf.int64)),
+         [REPEATS.astype(np.float32)],
+         lambda x: [_unique(x * 0.5)[0], _unique(x)[1].astype(np.int64)], grad=False),
+    Case("setdiff1d", lambda tf, x, y: list(tf.setdiff1d(x, y)),
+         [REPEATS, np.array([1, 7, 5], np.int32)],
+         lambda x, y: [x[~np.isin(x, y)], np.flatnonzero(~np.isin(x, y)).astype(np.int32)],
+         grad=False),
+    Case("dynamic_partition", lambda tf, x, p: _known(tf, tf.dynamic_partition(x, p, 3),
+                                                      [[2, 2], [1, 2], [2, 2]]),
+         [f32(5, 2), PARTS], lambda x, p: [x[p == 0], x[p == 1], x[p == 2]], grad2=True,
+         notes="reshaped to the partition sizes, which TF knows only at run time"),
+    Case("dynamic_partition_2d_ids",
+         lambda tf, x, p: _known(tf, tf.dynamic_partition(x, p, 2), [[2, 2], [4, 2]]),
+         [f32(2, 3, 2), np.array([[0, 1, 1], [1, 0, 1]], np.int32)],
+         lambda x, p: [x[p == 0], x[p == 1]]),
+    Case("dynamic_stitch",
+         lambda tf, a, b: tf.dynamic_stitch([tf.constant([0, 3]), tf.constant([[2], [1]])],
+                                            [a, b]),
+         [f32(2, 3), f32(2, 1, 3, seed=1)],
+         lambda a, b: np.stack([a[0], b[1, 0], b[0, 0], a[1]]), grad2=True),
+    Case("dynamic_stitch_later_wins",
+         lambda tf, a, b, i, j: tf.dynamic_stitch([i, j], [a, b]),
+         [f32(3), f32(2, seed=1), np.array([0, 1, 2], np.int32), np.array([2, 0], np.int32)],
+         lambda a, b, i, j: np.array([b[1], a[1], b[0]], np.float32), grad=False,
+         notes="an overwritten element still gets the gradient TF gives it (a gather)"),
+    Case("asserts_that_pass", _asserted, [f32(2, 3)], lambda x: x * 2),
+    Case("depthwise_conv2d",
+         lambda tf, x, f: [tf.nn.depthwise_conv2d(x, f, [1, 1, 1, 1], "SAME"),
+                           tf.nn.depthwise_conv2d(x, f, [1, 2, 2, 1], "VALID")],
+         [f32(1, 4, 4, 2), f32(2, 2, 2, 2, seed=1)],
+         lambda x, f: [_depthwise(x, f, 1, "SAME"), _depthwise(x, f, 2, "VALID")],
+         grad2=True, rtol=1e-5, atol=1e-5, grad_tol=1e-4),
+    Case("depthwise_conv2d_rate",
+         lambda tf, x, f: tf.nn.depthwise_conv2d(x, f, [1, 1, 1, 1], "VALID", rate=[2, 2]),
+         [f32(1, 5, 5, 2), f32(2, 2, 2, 1, seed=1)],
+         lambda x, f: _depthwise(x, f, 1, "VALID", rate=2), rtol=1e-5, atol=1e-5),
+    Case("depthwise_backprop_ops",
+         lambda tf, x, f, dy: [
+             tf.nn.depthwise_conv2d_native_backprop_input([1, 4, 4, 2], f, dy, [1, 1, 1, 1],
+                                                          "VALID"),
+             tf.nn.depthwise_conv2d_native_backprop_filter(x, [2, 2, 2, 2], dy, [1, 1, 1, 1],
+                                                           "VALID")],
+         [f32(1, 4, 4, 2), f32(2, 2, 2, 2, seed=1), f32(1, 3, 3, 4, seed=2)],
+         None, rtol=1e-5, atol=1e-5, grad_tol=1e-4),
+    Case("separable_conv2d",
+         lambda tf, x, d, p: tf.nn.separable_conv2d(x, d, p, [1, 1, 1, 1], "SAME"),
+         [f32(1, 4, 4, 2), f32(2, 2, 2, 2, seed=1), f32(1, 1, 4, 3, seed=2)],
+         lambda x, d, p: np.tensordot(_depthwise(x, d, 1, "SAME"), p[0, 0], 1),
+         rtol=1e-5, atol=1e-5, grad_tol=1e-4),
+    Case("conv1d",
+         lambda tf, x, f: [tf.nn.conv1d(x, f, 1, "SAME"), tf.nn.conv1d(x, f, 2, "VALID")],
+         [f32(2, 6, 3), f32(3, 3, 2, seed=1)],
+         lambda x, f: [_conv1d(x, f, 1, "SAME"), _conv1d(x, f, 2, "VALID")],
+         rtol=1e-5, atol=1e-5, grad_tol=1e-4),
+]
+
+
+def _conv1d(x, f, stride, pad):
+    k = f.shape[0]
+    if pad == "SAME":
+        out = -(-x.shape[1] // stride)
+        total = max((out - 1) * stride + k - x.shape[1], 0)
+        x = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
+    n = (x.shape[1] - k) // stride + 1
+    return np.stack([np.tensordot(x[:, i * stride:i * stride + k], f, 2) for i in range(n)], 1)
