@@ -7,7 +7,8 @@ at once. The lowering allocates the slots once per executable and every run reus
 
 A value is planned when its producer writes into a given output buffer (a "fused" node,
 an elementwise op with a scalar expression, a reduction with a combiner, softmax /
-log_softmax, matmul, sum_to_shape, broadcast_reduced), every reader is such a node too
+log_softmax, matmul, sum_to_shape, broadcast_reduced, conv2d and its gradients, pooling
+and its gradients), every reader is such a node too
 or an assign_add/assign_sub update (they never keep their inputs, as a plain variable
 assignment may), and it is not fetched (the caller keeps fetched arrays).
 Walking the nodes in order, a slot is freed after its value's last reader; a new value
@@ -27,7 +28,9 @@ from ..program import Node, Program
 from . import PassLog
 
 _WRITES_INTO_BUFFER = frozenset({"softmax", "log_softmax", "matmul", "sum_to_shape",
-                                 "broadcast_reduced"})
+                                 "broadcast_reduced", "conv2d", "conv2d_backprop_input",
+                                 "conv2d_backprop_filter", "max_pool", "max_pool_grad",
+                                 "max_pool_grad_grad", "avg_pool", "avg_pool_grad"})
 # Readers that never keep their input: an update computes a new array from it (a plain
 # `assign_variable` may keep the assigned array itself, so its input is not planned).
 _READS_ONLY = frozenset({"assign_add_variable", "assign_sub_variable"})
