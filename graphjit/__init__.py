@@ -45,7 +45,8 @@ from .compiler import compile
 from . import bitwise, debugging, graph_util, io, losses, math, nn, summary, train, viz
 from .debugging import add_check_numerics_ops, verify_tensor_all_finite
 from . import initializers, layers
-from .graphlib.control_flow import case, cond
+from .graphlib.control_flow import case, cond, foldl, foldr, map_fn, scan, while_loop
+from .graphlib.tensor_array import TensorArray
 from .graphlib.ops.extra import *
 from . import linalg, random
 from .initializers import (
