@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import operator
 from collections.abc import Callable, Iterator
 
 from . import initializers
+from . import nn as facade_nn
 from .graphlib import dtypes
 from .graphlib.graph import GraphKeys, Tensor, get_default_graph
 from .graphlib.ops import array as array_ops
@@ -39,16 +41,29 @@ from .graphlib.variable_scope import VariableScope, get_variable, variable_scope
 _ZEROS = initializers.zeros_initializer()
 
 
+# The class-form layers whose call is running (innermost last): a functional layer built
+# inside one uses, and on the first call captures, that object's scope.
+_CALLING: list[Layer] = []
+
+
 @contextlib.contextmanager
 def _layer_scope(name: str | None, kind: str, reuse) -> Iterator[VariableScope]:
     """The variable scope and name scope of one layer call (TF1's Layer._set_scope and
-    Layer.__call__)."""
-    if reuse:
-        with variable_scope(name or kind) as captured:
-            pass
-    else:
-        with variable_scope(None, default_name=name or kind) as captured:
-            pass
+    Layer.__call__); a class-form layer's later calls re-enter its first call's scopes,
+    sharing its variables."""
+    layer = _CALLING[-1] if _CALLING else None
+    captured = layer._scope if layer is not None else None
+    if captured is None:
+        if reuse:
+            with variable_scope(name or kind) as captured:
+                pass
+        else:
+            with variable_scope(None, default_name=name or kind) as captured:
+                pass
+        if layer is not None:
+            layer._scope = captured
+    elif layer.built:
+        reuse = True
     graph = get_default_graph()
     with variable_scope(captured, reuse=reuse, auxiliary_name_scope=False) as scope, \
             graph.name_scope(captured.original_name_scope):
@@ -241,6 +256,51 @@ def dropout(inputs, rate: float = 0.5, noise_shape=None, seed=None, training=Fal
 
 
 
+def conv1d(inputs, filters: int, kernel_size, strides=1, padding: str = "valid",
+           data_format: str = "channels_last", dilation_rate=1, activation=None,
+           use_bias: bool = True, kernel_initializer=None, bias_initializer=_ZEROS,
+           kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+           kernel_constraint=None, bias_constraint=None, trainable: bool = True,
+           name: str | None = None, reuse=None) -> Tensor:
+    """`tf.layers.conv1d` (NWC): a [k, in, filters] kernel "<scope>/kernel", plus
+    "<scope>/bias" [filters]; the convolution is `tf.nn.conv1d` (conv2d over an inserted
+    height axis)."""
+    _channels_last(data_format)
+    x = _float_input(inputs)
+    if x.shape.rank != 3:
+        raise ValueError(f"Input 0 of layer conv1d is incompatible with the layer: expected "
+                         f"ndim=3, found ndim={x.shape.rank}. Full shape received: {x.shape}")
+    if x.shape[-1] is None:
+        raise ValueError("The channel dimension of the inputs should be defined. Found "
+                         "`None`.")
+    (k,) = _single(kernel_size, "kernel_size")
+    (stride,) = _single(strides, "strides")
+    (rate,) = _single(dilation_rate, "dilation_rate")
+    mode = _padding(padding)
+    with _layer_scope(name, "conv1d", reuse):
+        kernel = get_variable("kernel", [k, x.shape[-1], int(filters)], x.dtype,
+                              kernel_initializer, kernel_regularizer, trainable,
+                              constraint=kernel_constraint)
+        bias = get_variable("bias", [int(filters)], x.dtype, bias_initializer,
+                            bias_regularizer, trainable,
+                            constraint=bias_constraint) if use_bias else None
+        outputs = facade_nn.conv1d(x, kernel, stride, mode, dilations=rate)
+        if bias is not None:
+            outputs = nn.bias_add(outputs, bias)
+        if activation is not None:
+            outputs = activation(outputs)
+        _activity(outputs, activity_regularizer)
+    return outputs
+
+
+def _single(value, what: str) -> tuple[int]:
+    values = (value,) if isinstance(value, int) else tuple(int(v) for v in value)
+    if len(values) != 1:
+        raise ValueError(f"The `{what}` argument must be a tuple of 1 integer. Received: "
+                         f"{value}")
+    return values
+
+
 def _deconv_length(size, kernel: int, stride: int, mode: str):
     if size is None:
         return None
@@ -396,5 +456,151 @@ def batch_normalization(inputs, axis: int = -1, momentum: float = 0.99,
     return outputs
 
 
-__all__ = ["dense", "conv2d", "conv2d_transpose", "max_pooling2d", "average_pooling2d",
+# -- class forms ----------------------------------------------------------------------------
+
+
+class Layer:
+    """TF1's legacy `tf.layers.Layer`, as thin classes over the functions above: the
+    constructor takes the function's arguments after `inputs` (in its order), the first
+    call opens the layer's scopes (made unique as the function's are) and creates its
+    variables, and later calls re-enter the same scopes and share those variables (op
+    names go on "dense/MatMul_1", as in TF)."""
+
+    _function: Callable = staticmethod(lambda inputs: inputs)
+    _call_args: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        parameters = inspect.signature(self._function).parameters
+        names = [n for n in parameters if n not in ("inputs", "reuse") + self._call_args]
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
+                            f"arguments, got {len(args)}")
+        config = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key == "dtype":
+                continue  # variables take the inputs' dtype, as the functions do
+            if key not in names or key in config:
+                raise TypeError(f"{type(self).__name__} got an unexpected or repeated "
+                                f"argument {key!r}")
+            config[key] = value
+        self._config = config
+        self._scope: VariableScope | None = None
+        self._graph = None
+        self.built = False
+
+    @property
+    def name(self) -> str:
+        if self._scope is not None:
+            return self._scope.name
+        return self._config.get("name") or self._function.__name__
+
+    def __call__(self, inputs, *args, **kwargs) -> Tensor:
+        call = dict(zip(self._call_args, args))
+        call.update(kwargs)
+        unknown = set(call) - set(self._call_args)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} call got unexpected arguments "
+                            f"{sorted(unknown)}")
+        graph = get_default_graph()
+        if self._graph is not None and graph is not self._graph:
+            raise ValueError(f"Layer {self.name} was first called in another graph")
+        _CALLING.append(self)
+        try:
+            outputs = self._function(inputs, **self._config, **call)
+        finally:
+            _CALLING.pop()
+        self._graph = graph
+        self.built = True
+        return outputs
+
+    apply = __call__
+
+    # -- variables --------------------------------------------------------------------
+    @property
+    def weights(self) -> list:
+        """The layer's variables: trainable first, then the others (as TF)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    variables = weights
+
+    def _own(self, key: str) -> list:
+        if self._scope is None:
+            return []
+        prefix = self._scope.name + "/"
+        return [v for v in self._graph.get_collection(key) if v.name.startswith(prefix)]
+
+    @property
+    def trainable_weights(self) -> list:
+        return self._own(GraphKeys.TRAINABLE_VARIABLES)
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        trainable = set(map(id, self.trainable_weights))
+        return [v for v in self._own(GraphKeys.GLOBAL_VARIABLES) if id(v) not in trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def __getattr__(self, attr: str):
+        # TF's named weights: dense.kernel, dense.bias, batch_norm.moving_mean, ...
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        for v in self.weights:
+            if v.name.split("/")[-1].split(":")[0] == attr:
+                return v
+        raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
+
+
+class Dense(Layer):
+    """`tf.layers.Dense` (see `dense`)."""
+    _function = staticmethod(dense)
+
+
+class Conv1D(Layer):
+    """`tf.layers.Conv1D` (see `conv1d`)."""
+    _function = staticmethod(conv1d)
+
+
+class Conv2D(Layer):
+    """`tf.layers.Conv2D` (see `conv2d`)."""
+    _function = staticmethod(conv2d)
+
+
+class Conv2DTranspose(Layer):
+    """`tf.layers.Conv2DTranspose` (see `conv2d_transpose`)."""
+    _function = staticmethod(conv2d_transpose)
+
+
+class MaxPooling2D(Layer):
+    """`tf.layers.MaxPooling2D` (see `max_pooling2d`)."""
+    _function = staticmethod(max_pooling2d)
+
+
+class AveragePooling2D(Layer):
+    """`tf.layers.AveragePooling2D` (see `average_pooling2d`)."""
+    _function = staticmethod(average_pooling2d)
+
+
+class Flatten(Layer):
+    """`tf.layers.Flatten` (see `flatten`)."""
+    _function = staticmethod(flatten)
+
+
+class Dropout(Layer):
+    """`tf.layers.Dropout`: `layer(inputs, training=False)` (see `dropout`)."""
+    _function = staticmethod(dropout)
+    _call_args = ("training",)
+
+
+class BatchNormalization(Layer):
+    """`tf.layers.BatchNormalization`: `layer(inputs, training=False)` (see
+    `batch_normalization`); its moving-average updates go to UPDATE_OPS."""
+    _function = staticmethod(batch_normalization)
+    _call_args = ("training",)
+
+
+__all__ = ["Layer", "Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "MaxPooling2D",
+           "AveragePooling2D", "Flatten", "Dropout", "BatchNormalization", "conv1d",
+           "dense", "conv2d", "conv2d_transpose", "max_pooling2d", "average_pooling2d",
            "flatten", "dropout", "batch_normalization"]
