@@ -257,3 +257,109 @@ def test_run_time_index_errors_name_the_op():
                     sess.run(s, {i: [[-1]]})
                 with pytest.raises(gj.errors.InvalidArgumentError, match="TopKV2"):
                     sess.run(top, {k: 3})
+
+
+# -- round 4: unique, setdiff1d, dynamic_partition/stitch, Assert, depthwise ---------------
+
+
+@SETTINGS
+@given(st.lists(st.integers(-3, 3), min_size=0, max_size=12),
+       st.lists(st.integers(-3, 3), min_size=0, max_size=5))
+def test_unique_and_setdiff1d_match_first_occurrence_order(values, other):
+    x = np.array(values, np.int64)
+    y = np.array(other, np.int64)
+    with gj.Graph().as_default():
+        u = gj.unique_with_counts(x, out_idx=gj.int64)
+        d = gj.setdiff1d(x, y)
+        out, idx, count, diff, where = _run(list(u) + list(d))
+    expect = list(dict.fromkeys(values))
+    np.testing.assert_array_equal(out, np.array(expect, np.int64))
+    np.testing.assert_array_equal(out[idx], x)
+    np.testing.assert_array_equal(count, [values.count(v) for v in expect])
+    keep = [i for i, v in enumerate(values) if v not in other]
+    np.testing.assert_array_equal(diff, x[keep])
+    np.testing.assert_array_equal(where, np.array(keep, np.int32))
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(0, 2), st.integers(0, 2**16))
+def test_dynamic_partition_then_stitch_is_the_identity(num, rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal((rows, cols) if cols else (rows,))
+    parts = rng.integers(0, num, rows).astype(np.int32)
+    with gj.Graph().as_default():
+        x = gj.placeholder(gj.float64, data.shape)
+        pieces = gj.dynamic_partition(x, parts, num)
+        positions = gj.dynamic_partition(gj.range(rows), parts, num)
+        back = gj.dynamic_stitch(positions, [p * 2.0 for p in pieces])
+        (grad,) = gj.gradients(gj.reduce_sum(back * back), [x])
+        for executor in ("interpreted", "compiled"):
+            with gj.Session(executor=executor) as sess:
+                got_pieces, got_back, got_grad = sess.run([pieces, back, grad], {x: data})
+            for k in range(num):
+                np.testing.assert_array_equal(got_pieces[k], data[parts == k])
+            np.testing.assert_allclose(got_back, 2 * data)
+            np.testing.assert_allclose(got_grad, 8 * data)
+
+
+def test_dynamic_partition_and_stitch_errors():
+    with gj.Graph().as_default():
+        with pytest.raises(TypeError, match="int32"):
+            gj.dynamic_partition([1.0, 2.0], gj.constant([0, 1], gj.int64), 2)
+        with pytest.raises(ValueError, match="must start with"):
+            gj.dynamic_partition(np.ones((2, 3)), [[0, 1, 0]], 2)
+        with pytest.raises(ValueError, match="as many"):
+            gj.dynamic_stitch([[0], [1]], [[1.0]])
+        bad = gj.dynamic_partition([1.0, 2.0], [0, 3], 2)
+        with pytest.raises(gj.errors.InvalidArgumentError, match=r"partitions\[1\] = 3"):
+            _run(bad)
+
+
+@pytest.mark.parametrize("executor", ["interpreted", "compiled"])
+def test_failed_assert_stops_the_run_with_its_message(executor):
+    with gj.Graph().as_default():
+        x = gj.placeholder(gj.float32, [4])
+        check = gj.Assert(gj.reduce_all(x > 0.0), ["x must be positive:", x], summarize=2)
+        with gj.control_dependencies([check]):
+            y = gj.identity(x * 3.0)
+        with gj.Session(executor=executor) as sess:
+            np.testing.assert_array_equal(sess.run(y, {x: np.ones(4, np.float32)}), 3)
+            with pytest.raises(gj.errors.InvalidArgumentError,
+                               match=r"assertion failed: \[x must be positive:\] \[1 -1\.\.\.\]"):
+                sess.run(y, {x: np.array([1, -1, 2, 3], np.float32)})
+
+
+def test_asserts_decided_at_build_time():
+    with gj.Graph().as_default():
+        with pytest.raises(gj.errors.InvalidArgumentError, match="must match"):
+            gj.assert_equal(gj.constant([1, 2]), gj.constant([1, 3]), message="must match")
+        with pytest.raises(ValueError, match="must have rank 3"):
+            gj.assert_rank(gj.ones([2, 2]), 3)
+        assert gj.assert_rank(gj.ones([2, 2]), 2).type == "no_op"
+        with pytest.raises(TypeError, match="condition must be a bool"):
+            gj.Assert(gj.constant(1.0), ["not a bool"])
+        with pytest.raises(TypeError, match="must be of type"):
+            gj.assert_type(gj.constant(1), gj.float32)
+        # a rank known only at run time is checked by an Assert op
+        x = gj.placeholder(gj.float32)
+        check = gj.assert_rank(x, 2)
+        with pytest.raises(gj.errors.InvalidArgumentError, match="must have rank"):
+            _run(check, {x: np.ones(3, np.float32)})
+
+
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 2), st.integers(1, 2), st.sampled_from(["SAME", "VALID"]),
+       st.integers(1, 2), st.integers(0, 2**16))
+def test_depthwise_conv2d_is_a_conv2d_per_channel(channels, multiplier, stride, padding, rate,
+                                                   seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 5, 6, channels))
+    f = rng.standard_normal((2, 3, channels, multiplier))
+    strides = [1, stride, stride, 1] if rate == 1 else [1, 1, 1, 1]
+    with gj.Graph().as_default():
+        out = gj.nn.depthwise_conv2d(x, f, strides, padding, rate=[rate, rate])
+        per_channel = gj.concat([
+            gj.nn.conv2d(x[..., c:c + 1], f[:, :, c:c + 1, :], strides, padding,
+                         dilations=[1, rate, rate, 1]) for c in range(channels)], -1)
+        got, want = _run([out, per_channel])
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
