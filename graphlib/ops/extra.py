@@ -1231,6 +1231,11 @@ def scatter_nd_add(ref, indices, updates, use_locking=False, name=None) -> Tenso
     return _variable_scatter("scatter_nd_add", ref, indices, updates, name, rows=False)
 
 
+def scatter_nd_sub(ref, indices, updates, use_locking=False, name=None) -> Tensor:
+    """`tf.scatter_nd_sub`: ref[indices[i]] -= updates[i] for each index row."""
+    return _variable_scatter("scatter_nd_sub", ref, indices, updates, name, rows=False)
+
+
 register(OpDef(
     name="is_variable_initialized", infer=lambda handle: Spec(dtypes.bool_, ()),
     reference=lambda ctx, handle: np.array(ctx.current(handle) is not None),
@@ -2141,7 +2146,8 @@ __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "iden
            "matrix_diag", "matrix_diag_part", "trace", "diag", "diag_part",
            "reverse_sequence", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
            "tensor_scatter_nd_sub", "scatter_update", "scatter_add", "scatter_sub",
-           "scatter_nd_update", "scatter_nd_add", "is_variable_initialized", "erf", "erfc",
+           "scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "is_variable_initialized",
+           "erf", "erfc",
            "lgamma", "digamma", "polygamma", "log_sigmoid", "reduce_variance", "reduce_std",
            "xlogy",
            "is_inf", "saturate_cast", "sort", "argsort", "linspace", "lin_space", "meshgrid",
