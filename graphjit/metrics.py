@@ -30,8 +30,7 @@ from .graphlib.ops.extra import div_no_nan
 from .graphlib.ops.state import Variable, assign_add
 from .graphlib.variable_scope import get_variable, variable_scope
 
-# TF's GraphKeys.METRIC_VARIABLES (graphlib's GraphKeys does not list it yet).
-METRIC_VARIABLES = "metric_variables"
+METRIC_VARIABLES = GraphKeys.METRIC_VARIABLES
 
 
 def get_local_variable(name: str, shape=None, dtype=None, initializer=None, regularizer=None,

@@ -639,3 +639,4 @@ class GraphKeys:
     UPDATE_OPS = "update_ops"
     REGULARIZATION_LOSSES = "regularization_losses"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    METRIC_VARIABLES = "metric_variables"
