@@ -32,15 +32,17 @@ _POOL_OPS = ("max_pool", "max_pool_grad", "max_pool_grad_grad", "avg_pool", "avg
 
 
 @contextlib.contextmanager
-def _patch_bytes(limit: int | None):
-    """Smaller patch chunks (None: unchanged), so that small tests cover chunking."""
-    saved = cpu_conv.PATCH_BYTES
+def _patch_conv(limit: int | None, direct_max: int):
+    """Smaller patch chunks (None: unchanged), so that small tests cover chunking, and
+    the most output channels that take the direct conv2d kernel (0: none)."""
+    saved = cpu_conv.PATCH_BYTES, cpu_conv.DIRECT_MAX_OUT_CHANNELS
     if limit is not None:
         cpu_conv.PATCH_BYTES = limit
+    cpu_conv.DIRECT_MAX_OUT_CHANNELS = direct_max
     try:
         yield
     finally:
-        cpu_conv.PATCH_BYTES = saved
+        cpu_conv.PATCH_BYTES, cpu_conv.DIRECT_MAX_OUT_CHANNELS = saved
 
 
 def _both(build, feeds: dict, runs: int = 1):
@@ -84,8 +86,10 @@ def _conv_problems(draw):
     pads = (draw(st.integers(0, 2)), draw(st.integers(0, 2)), draw(st.integers(0, 2)),
             draw(st.integers(0, 2))) if padding == "EXPLICIT" else (0, 0, 0, 0)
     chunk = draw(st.sampled_from([None, 1]))  # 1 byte: one image per chunk
+    direct = draw(st.booleans())  # conv2d on the direct kernel where strides allow
     seed = draw(st.integers(0, 2**16))
-    return dtype, (n, h, w, c), (kh, kw, c, oc), strides, dilations, padding, pads, chunk, seed
+    return dtype, (n, h, w, c), (kh, kw, c, oc), strides, dilations, padding, pads, chunk, \
+        direct, seed
 
 
 def _naive_padding(x, padding, pads):
@@ -99,7 +103,7 @@ def _naive_padding(x, padding, pads):
 @settings(max_examples=40, deadline=None)
 @given(_conv_problems())
 def test_conv2d_and_gradients_match_interpreter_and_naive_loops(problem):
-    dtype, x_shape, f_shape, strides, dilations, padding, pads, chunk, seed = problem
+    dtype, x_shape, f_shape, strides, dilations, padding, pads, chunk, direct, seed = problem
     eff = [(k - 1) * d + 1 for k, d in zip(f_shape[:2], dilations)]
     padded = [x_shape[1] + pads[0] + pads[1], x_shape[2] + pads[2] + pads[3]]
     assume(padding == "SAME" or all(p >= e for p, e in zip(padded, eff)))
@@ -122,9 +126,11 @@ def test_conv2d_and_gradients_match_interpreter_and_naive_loops(problem):
         return [y, gj.nn.conv2d_backprop_input(list(x_shape), fp, dyp, **kw),
                 gj.nn.conv2d_backprop_filter(xp, list(f_shape), dyp, **kw)]
 
-    with _patch_bytes(chunk):
+    with _patch_conv(chunk, 8 if direct else 0):
         want, got, text = _both(build, {"x:0": x, "f:0": f, "dy:0": dy}, runs=2)
     _no_reference(text, ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter"))
+    pointwise = f_shape[:2] == (1, 1) and strides == (1, 1) and pads == (0, 0, 0, 0)
+    assert ("conv2d[direct" in text) == (direct and strides == (1, 1) and not pointwise)
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     for w, g in zip(want, got):
         assert g.dtype == w.dtype and g.shape == w.shape
@@ -139,12 +145,13 @@ def test_conv2d_and_gradients_match_interpreter_and_naive_loops(problem):
     np.testing.assert_allclose(got[1], dx, **tol)
 
 
-@pytest.mark.parametrize("x_shape, f_shape, layout", [
-    ((2, 6, 5, 1), (3, 3, 1, 4), "by columns"),
-    ((2, 6, 5, 3), (3, 2, 3, 4), "by rows"),
-    ((2, 4, 4, 3), (1, 1, 3, 5), "1x1: no im2col"),
+@pytest.mark.parametrize("x_shape, f_shape, label", [
+    ((2, 6, 5, 1), (3, 3, 1, 9), "im2col by columns + BLAS GEMM"),
+    ((2, 6, 5, 3), (3, 2, 3, 9), "im2col by rows + BLAS GEMM"),
+    ((2, 4, 4, 3), (1, 1, 3, 5), "im2col 1x1: no im2col + BLAS GEMM"),
+    ((2, 6, 5, 2), (3, 2, 2, 8), "direct: taps over a planar padded image"),
 ])
-def test_conv_layouts_are_labelled_and_reused_across_batch_sizes(x_shape, f_shape, layout):
+def test_conv_layouts_are_labelled_and_reused_across_batch_sizes(x_shape, f_shape, label):
     rng = np.random.default_rng(3)
     f = rng.standard_normal(f_shape).astype(np.float32)
     graph = gj.Graph()
@@ -156,11 +163,12 @@ def test_conv_layouts_are_labelled_and_reused_across_batch_sizes(x_shape, f_shap
         with gj.Session(graph=graph) as sess:
             x = rng.standard_normal(x_shape).astype(np.float32)
             sess.run(fetches, {xp: x})
-            assert f"conv2d[im2col {layout} + BLAS GEMM]" in sess.explain(fetches, {xp: x})
+            assert f"conv2d[{label}]" in sess.explain(fetches, {xp: x})
             conv = kernel_cache.load("conv", cpu_conv.CONV_SOURCE)
             loaded = kernel_cache.loaded_count()
             compiled = {name: len(getattr(conv, name).signatures)
-                        for name in ("im2col_rows", "im2col_columns", "col2im_rows")}
+                        for name in ("im2col_rows", "im2col_columns", "col2im_rows",
+                                     "pad_planar", "conv_taps")}
             bigger = rng.standard_normal((5, *x_shape[1:])).astype(np.float32)
             got = sess.run(fetches, {xp: bigger})
             assert kernel_cache.loaded_count() == loaded
@@ -324,7 +332,7 @@ def test_cnn_training_step_runs_no_reference_conv_or_pool_kernel():
                     text = sess.explain([loss, grad_x, step], feed)
     _no_reference(text, ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
                          "max_pool", "max_pool_grad", "avg_pool", "avg_pool_grad"))
-    assert "conv2d[im2col by rows + BLAS GEMM]" in text
+    assert "conv2d[direct: taps over a planar padded image]" in text
     assert "1x1" in text and "max_pool_grad[" in text and "avg_pool_grad[" in text
     (want_losses, want_vars), (got_losses, got_vars) = results["interpreted"], \
         results["compiled"]

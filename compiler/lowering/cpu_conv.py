@@ -52,6 +52,7 @@ OPS: frozenset[str] = frozenset({
     "max_pool_grad", "max_pool_grad_grad", "avg_pool", "avg_pool_grad"})
 
 PATCH_BYTES = 4 << 20  # a chunk's patch matrix, see module docstring
+DIRECT_MAX_OUT_CHANNELS = 8  # conv2d with unit strides and at most this many: tap kernel
 _DTYPES = frozenset("fd")
 _CONV_OPS = ("conv2d", "conv2d_backprop_input", "conv2d_backprop_filter")
 
@@ -185,6 +186,60 @@ def im2col_columns(x, cols, n0, images, kh_n, kw_n, sh, sw, dh, dw, top, left, o
                             for k in range(length):
                                 dst[k] = xf[s + k * step]
             q += ow_n
+
+@numba.njit(cache=True, nogil=True)
+def pad_planar(x, xp, n0, images, top, left):
+    """xp[n, c, top + ih, left + iw] := x[n0 + n, ih, iw, c]; the border is not written."""
+    _, h, w, c_n = x.shape
+    for n in range(images):
+        for c in range(c_n):
+            plane = xp[n, c]
+            for ih in range(h):
+                src = x[n0 + n, ih].reshape(-1)
+                dst = plane[top + ih, left:left + w]
+                if c_n == 1:
+                    for iw in range(w):
+                        dst[iw] = src[iw]
+                else:
+                    for iw in range(w):
+                        dst[iw] = src[iw * c_n + c]
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
+def conv_taps(xp, offsets, weights, y, acc, n0, images, oh_n, ow_n):
+    """y[n0 + n] := the unit-stride convolution of planar padded image xp[n] (C + 1, HP,
+    WP; the last plane zero): output pixel (oh, ow) is position p = oh * WP + ow of
+    acc[oc], the sum over taps t of weights[oc, t] * image[p + offsets[t]]. Taps come in
+    groups of 4 (padded with zero weights reading the zero plane) so each pass over acc
+    does 4 multiply-adds per load and store."""
+    wp = xp.shape[3]
+    oc_n, taps = weights.shape
+    length = (oh_n - 1) * wp + ow_n
+    for n in range(images):
+        img = xp[n].reshape(-1)
+        for oc in range(oc_n):
+            a = acc[oc]
+            w = weights[oc]
+            for t in range(0, taps, 4):
+                w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
+                x0 = img[offsets[t]:offsets[t] + length]
+                x1 = img[offsets[t + 1]:offsets[t + 1] + length]
+                x2 = img[offsets[t + 2]:offsets[t + 2] + length]
+                x3 = img[offsets[t + 3]:offsets[t + 3] + length]
+                if t == 0:
+                    for k in range(length):
+                        a[k] = w0 * x0[k] + w1 * x1[k] + w2 * x2[k] + w3 * x3[k]
+                else:
+                    for k in range(length):
+                        a[k] += w0 * x0[k] + w1 * x1[k] + w2 * x2[k] + w3 * x3[k]
+        out = y[n0 + n]
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                p = oh * wp + ow
+                row = out[oh, ow]
+                for oc in range(oc_n):
+                    row[oc] = acc[oc, p]
+
 '''
 
 POOL_SOURCE = '''"""graphjit pooling kernels over NHWC (compiler/lowering/cpu_conv.py): bit for
@@ -437,6 +492,14 @@ class _ConvGeometry:
             (oh, ow) == self.x_shape[1:3]
 
     @property
+    def direct(self) -> bool:
+        """Unit strides into few output channels: the tap kernel beats a GEMM whose N is
+        the output channels (docs/performance.md, CNN section, measured up to 8)."""
+        sh, sw = self.args[2:4]
+        return (sh, sw) == (1, 1) and self.f_shape[3] <= DIRECT_MAX_OUT_CHANNELS and \
+            not self.pointwise
+
+    @property
     def by_columns(self) -> bool:
         """Single-channel input: patches as (K, pixels), one contiguous run per tap row."""
         return self.x_shape[3] == 1
@@ -492,6 +555,42 @@ class _Patches:
         return buffer[:rows]
 
 
+class _Planar:
+    """conv2d's tap-kernel operands for one node: chunks of whole images copied into a
+    planar padded buffer (images, C + 1, HP, WP) whose border and last plane stay zero
+    (allocated and zeroed on first use, like _Patches), the tap offsets into one image,
+    the filter as (OC, taps) padded to groups of 4, and one image's (OC, HP * WP) sums."""
+
+    def __init__(self, geometry: _ConvGeometry, dtype: np.dtype):
+        kh, kw, _, _, dh, dw, _, _, oh, ow = geometry.args
+        c, oc = geometry.x_shape[3], geometry.f_shape[3]
+        self.geometry, self.dtype = geometry, dtype
+        self.hp, self.wp = oh + (kh - 1) * dh, ow + (kw - 1) * dw
+        self.taps = geometry.k
+        padded = -(-self.taps // 4) * 4
+        i, j, ch = np.meshgrid(np.arange(kh), np.arange(kw), np.arange(c), indexing="ij")
+        self.offsets = np.full(padded, c * self.hp * self.wp, np.int64)
+        self.offsets[:self.taps] = ((ch * self.hp + i * dh) * self.wp + j * dw).reshape(-1)
+        self.weights = np.zeros((oc, padded), dtype)
+        self.acc = np.empty((oc, self.hp * self.wp), dtype)
+        per_image = (c + 1) * self.hp * self.wp * dtype.itemsize
+        self.images = max(1, min(geometry.x_shape[0], PATCH_BYTES // per_image))
+        self._buffer: np.ndarray | None = None
+
+    def run(self, kernels: ModuleType, x: np.ndarray, f: np.ndarray, y: np.ndarray) -> None:
+        if self._buffer is None:
+            self._buffer = np.zeros((self.images, self.geometry.x_shape[3] + 1, self.hp,
+                                     self.wp), self.dtype)
+        top, left, oh, ow = self.geometry.args[6:]
+        self.weights[:, :self.taps] = f.reshape(self.taps, -1).T
+        n = x.shape[0]
+        for n0 in range(0, n, self.images):
+            images = min(self.images, n - n0)
+            kernels.pad_planar(x, self._buffer, n0, images, top, left)
+            kernels.conv_taps(self._buffer, self.offsets, self.weights, y, self.acc, n0,
+                              images, oh, ow)
+
+
 def _conv(node: Node, inputs: list[Value], result: Value, out):
     op, dtype = node.op, result.dtype.np
     if op == "conv2d":
@@ -510,6 +609,15 @@ def _conv(node: Node, inputs: list[Value], result: Value, out):
     empty = geometry.pixels * x_shape[0] == 0 or k == 0
     layout = "1x1: no im2col" if geometry.pointwise else \
         "by columns" if patches.by_columns else "by rows"
+
+    if op == "conv2d" and geometry.direct and not empty:
+        planar = _Planar(geometry, dtype)
+
+        def run(args, ctx):
+            y = out(result)
+            planar.run(kernels, _c(args[0]), _c(args[1]), y)
+            return (y,)
+        return run, "conv2d[direct: taps over a planar padded image]", module
 
     if op == "conv2d":
         def run(args, ctx):
@@ -603,4 +711,4 @@ def _pool(node: Node, inputs: list[Value], result: Value, out):
     return run, f"{op}[loop over windows, channels innermost]", module
 
 
-__all__ = ["OPS", "PATCH_BYTES", "lower"]
+__all__ = ["DIRECT_MAX_OUT_CHANNELS", "OPS", "PATCH_BYTES", "lower"]
