@@ -566,3 +566,21 @@ def test_tensor_array_errors():
                       maximum_iterations=2)
     assert isinstance(written[1], gj.TensorArray)
     assert ta.element_shape.rank is None and written[1].element_shape.as_list() == []
+
+
+@pytest.mark.xfail(strict=True, raises=(SyntaxError, RecursionError), reason=(
+    "compiler bug outside this module: the gradient of a tensor used by every iteration is "
+    "one add_n with an input per iteration, and the elementwise code generator nests its "
+    "sum '(((x0 + x1) + x2) + ...)' (SyntaxError 'too many nested parentheses' beyond ~200 "
+    "inputs, RecursionError beyond ~450)"))
+def test_a_long_loop_sharing_a_tensor_compiles_its_gradient():
+    x = gj.placeholder(gj.float32, [2, 2])
+    w = gj.placeholder(gj.float32, [2, 2])
+    h = gj.while_loop(lambda i, h: i < 300, lambda i, h: (i + 1, gj.matmul(h, w)), [0, x])[1]
+    grad = gj.gradients(gj.reduce_sum(h), w)[0]
+    eye = np.eye(2, dtype=np.float32)
+    expected = np.full((2, 2), 300.0, np.float32)  # h = x w^300, at x = w = I
+    with gj.Session(executor="interpreted") as sess:
+        np.testing.assert_allclose(sess.run(grad, {x: eye, w: eye}), expected)
+    with gj.Session(executor="compiled") as sess:
+        np.testing.assert_allclose(sess.run(grad, {x: eye, w: eye}), expected)
