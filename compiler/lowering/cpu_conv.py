@@ -17,8 +17,17 @@ node (runs hold the executable's lock), zeroed once: a chunk always starts at an
 the padding positions are the same for every chunk and the kernels never write them.
 Chunks bound the buffer to `PATCH_BYTES` (at least one image).
 
-Pooling kernels loop over output pixels with the channels innermost and reproduce the
-reference kernels bit for bit: max_pool propagates NaN; max_pool_grad and
+conv2d with unit strides into at most `DIRECT_MAX_OUT_CHANNELS` output channels skips the
+GEMM, whose N (the output channels) is then too narrow for BLAS: images are copied into a
+planar padded buffer (C + 1 planes, the last one zero), and a tap kernel adds each tap's
+weight times the image shifted by the tap's offset into one image's (OC, HP * WP) sums,
+computing the WP - OW columns past each row's end as well, so every pass is one long
+contiguous run; the sums are then stored as NHWC. The threshold is measured (the CNN
+section of docs/performance.md).
+
+Pooling kernels loop over output pixels with the channels innermost (max_pool: over each
+output row's input rows first, then its columns) and reproduce the reference kernels bit
+for bit: max_pool propagates NaN; max_pool_grad and
 max_pool_grad_grad use each window's first maximum in row-major order (NaN counting as the
 maximum, a padded cell as -inf that can only win when it comes first), and accumulate in
 the reference's order; avg_pool sums each window row-major and divides by the number of
