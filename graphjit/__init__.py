@@ -127,6 +127,18 @@ from .debugging import (
     assert_type,
 )
 
+from . import app, rnn
+from . import tf_logging as logging
+from .app import flags
+from .config import (
+    ConfigProto,
+    GPUOptions,
+    GraphOptions,
+    OptimizerOptions,
+    RunMetadata,
+    RunOptions,
+)
+
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))
 compat.v1.__dict__.update({k: v for k, v in globals().items() if not k.startswith("_")})

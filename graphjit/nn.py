@@ -3,9 +3,11 @@ composite helpers built from them as TF's Python builds them: conv2d_transpose (
 gradient of conv2d), conv1d (conv2d over an inserted height axis), depthwise_conv2d and
 separable_conv2d (over graphlib/ops/extra.py's depthwise_conv2d_native), xw_plus_b,
 relu_layer, selu, softsign, swish, weighted_cross_entropy_with_logits,
-sufficient_statistics, normalize_moments and zero_fraction.
+sufficient_statistics, normalize_moments and zero_fraction. The RNN API (`rnn_cell`,
+static_rnn, dynamic_rnn, bidirectional_dynamic_rnn, static_bidirectional_rnn) lives in
+graphjit/rnn.py.
 
-May import: graphjit.graphlib.
+May import: graphjit.graphlib and graphjit.rnn.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ from .graphlib.ops.linalg import matmul as _matmul
 from .graphlib.ops.nn import *  # noqa: F401,F403
 from .graphlib.ops.nn import __all__ as _nn_all
 from .graphlib.ops.nn import bias_add, conv2d, conv2d_backprop_input, relu
+from .rnn import (
+    bidirectional_dynamic_rnn,
+    dynamic_rnn,
+    rnn_cell,
+    static_bidirectional_rnn,
+    static_rnn,
+)
 
 # TF's Selu constants (from the SELU paper).
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -224,4 +233,5 @@ __all__ = [*_nn_all, "conv2d_transpose", "conv1d", "depthwise_conv2d", "separabl
            "depthwise_conv2d_native_backprop_filter", "xw_plus_b", "relu_layer", "selu",
            "softsign", "swish",
            "silu", "weighted_cross_entropy_with_logits", "sufficient_statistics",
-           "normalize_moments", "zero_fraction"]
+           "normalize_moments", "zero_fraction", "rnn_cell", "static_rnn", "dynamic_rnn",
+           "bidirectional_dynamic_rnn", "static_bidirectional_rnn"]
