@@ -1507,3 +1507,98 @@ TABLE.update({
     "depthwise_conv2d_native_backprop_input": _via_gradient(_depthwise_forward(0)),
     "depthwise_conv2d_native_backprop_filter": _via_gradient(_depthwise_forward(1)),
 })
+
+
+# -- linear algebra: decompositions and solvers --------------------------------------------
+
+
+def _matrix_leaf(b: Builder, rows: int, cols: int) -> Item:
+    """A fed leaf [batch..., rows, cols] with a separated diagonal (1, 2, ...) plus small
+    noise: invertible, positive definite once symmetrized, with distinct eigenvalues and
+    singular values, so gradients and their finite differences are stable."""
+    gen = np.random.default_rng(b.int(0, 2**16))
+    shape = list(b.shape(0, 1, min_dim=1)) + [rows, cols]
+    values = gen.uniform(-0.1, 0.1, size=shape) + np.eye(rows, cols) * np.arange(1, cols + 1)
+    return b.fresh(b.fdt, shape, values=values, const=False)
+
+
+def _matrix_arg(b: Builder, square: bool = True) -> Item:
+    """Any float matrix batch in diff mode (singular ones included); a well-conditioned
+    leaf in gradient mode."""
+    if b.mode != "grad" and b.flag():
+        def ok(i: Item) -> bool:
+            return i.rank >= 2 and (not square or i.shape[-1] == i.shape[-2])
+        return b.pick((b.fdt,), min_rank=2, max_rank=4, where=ok)
+    n = b.int(1, 3)
+    return _matrix_leaf(b, n if square else b.int(1, 4), n)
+
+
+def _rhs(b: Builder, a: Item, broadcast: bool) -> Item:
+    batch = list(a.shape[:-2])
+    if broadcast and batch and b.flag():
+        batch = [1 if b.flag() else d for d in batch[b.int(0, len(batch)):]]
+    return b.pick((a.dtype,), shape=tuple(batch) + (a.shape[-1], b.int(0, 2)))
+
+
+def _matrix_inverse(b: Builder):
+    return b.call("tf.matrix_inverse", gj.matrix_inverse, _matrix_arg(b), adjoint=b.flag())
+
+
+def _matrix_determinant(b: Builder):
+    return b.call("tf.matrix_determinant", gj.matrix_determinant, _matrix_arg(b))
+
+
+def _slogdet(b: Builder):
+    return b.call("tf.linalg.slogdet", gj.linalg.slogdet, _matrix_arg(b))
+
+
+def _matrix_solve(b: Builder):
+    a = _matrix_arg(b)
+    return b.call("tf.matrix_solve", gj.matrix_solve, a, _rhs(b, a, False), adjoint=b.flag())
+
+
+def _triangular_solve(b: Builder):
+    a = _matrix_arg(b)
+    return b.call("tf.matrix_triangular_solve", gj.matrix_triangular_solve, a,
+                  _rhs(b, a, True), lower=b.flag(), adjoint=b.flag())
+
+
+def _cholesky(b: Builder):
+    a = _matrix_arg(b)
+    if b.mode == "grad":  # the gradient is TF's symmetric one: differentiate a symmetric input
+        b.call("tf.matrix_transpose", gj.matrix_transpose, a)
+        b.call("tf.add", gj.add, a, b.g.items[-1])
+        a = b.g.items[-1]
+    return b.call("tf.cholesky", gj.cholesky, a)
+
+
+def _qr(b: Builder):
+    a = _matrix_arg(b, square=False)
+    full = b.flag() and a.shape[-2] <= a.shape[-1]  # TF has no gradient for deep + full
+    return b.call("tf.qr", gj.qr, a, full_matrices=full)
+
+
+def _svd(b: Builder):
+    a = _matrix_arg(b, square=False)
+    full = b.flag() and abs(a.shape[-2] - a.shape[-1]) <= 1  # where TF has a gradient
+    return b.call("tf.svd", gj.svd, a, full_matrices=full, compute_uv=b.flag())
+
+
+def _self_adjoint_eig(b: Builder):
+    a = _matrix_arg(b)
+    if b.flag():
+        return b.call("tf.self_adjoint_eigvals", gj.self_adjoint_eigvals, a)
+    return b.call("tf.self_adjoint_eig", gj.self_adjoint_eig, a)
+
+
+TABLE.update({
+    "matrix_inverse": Entry(_matrix_inverse, rtol=1e-4),
+    "matrix_determinant": Entry(_matrix_determinant, rtol=1e-4),
+    "log_matrix_determinant": Entry(_slogdet, rtol=1e-4),
+    "matrix_solve": Entry(_matrix_solve, rtol=1e-4),
+    "matrix_triangular_solve": Entry(_triangular_solve, rtol=1e-4),
+    "cholesky": Entry(_cholesky, rtol=1e-4),
+    "qr": Entry(_qr, rtol=1e-4),
+    "svd": Entry(_svd, rtol=1e-4),
+    "self_adjoint_eig": Entry(_self_adjoint_eig, rtol=1e-4),
+})

@@ -1,5 +1,9 @@
 """matmul against NumPy over generated batch shapes (broadcast), sizes and transposes; its
-gradients summed over broadcast batch dimensions; build- and run-time shape errors."""
+gradients summed over broadcast batch dimensions; build- and run-time shape errors.
+
+The decompositions over generated batch shapes and sizes: factors that reconstruct the
+input (qr, svd, eigh, cholesky), solves that satisfy their equations, both executors;
+TF's behaviour on singular and non-positive-definite inputs; build-time shape checks."""
 
 from __future__ import annotations
 
@@ -131,3 +135,129 @@ def test_matmul_operator_on_variables_and_arrays():
     expected = [3 * m, 3 * m, m @ m, m @ m, 3 * m, np.array([[3.0, 0.0]])]
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e)
+
+
+# -- decompositions and solvers -------------------------------------------------------------
+
+batch_shapes = st.lists(st.integers(1, 3), min_size=0, max_size=2)
+
+
+def _both(fetches, feed):
+    """Runs under both executors and checks that they agree."""
+    with gj.Session(executor="interpreted") as sess:
+        interpreted = sess.run(fetches, feed)
+    with gj.Session(executor="compiled") as sess:
+        compiled = sess.run(fetches, feed)
+    for a, b in zip(interpreted, compiled):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+    return interpreted
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch_shapes, st.integers(1, 4), st.integers(1, 4), st.booleans())
+def test_qr_and_svd_reconstruct_their_input(batch, m, n, full):
+    gj.reset_default_graph()
+    rng = np.random.default_rng(m * 10 + n)
+    a = rng.normal(size=batch + [m, n])
+    x = gj.placeholder(gj.float64, a.shape)
+    q, r = gj.qr(x, full_matrices=full)
+    s, u, v = gj.svd(x, full_matrices=full)
+    assert s.shape.as_list() == batch + [min(m, n)]
+    assert u.shape.as_list() == batch + [m, m if full else min(m, n)]
+    q_v, r_v, s_v, u_v, v_v = _both([q, r, s, u, v], {x: a})
+    np.testing.assert_allclose(q_v @ r_v, a, atol=1e-10)
+    np.testing.assert_allclose(np.tril(r_v, -1), 0, atol=1e-12)
+    k = min(m, n)
+    np.testing.assert_allclose((u_v[..., :, :k] * s_v[..., None, :]) @ _t(v_v[..., :, :k],
+                                                                          True), a, atol=1e-10)
+    assert np.all(np.diff(s_v, axis=-1) <= 1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch_shapes, st.integers(1, 4))
+def test_eigh_cholesky_and_inverse_on_symmetric_positive_definite(batch, n):
+    gj.reset_default_graph()
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=batch + [n, n])
+    a = x @ _t(x, True) + n * np.eye(n)
+    p = gj.placeholder(gj.float64, a.shape)
+    e, v = gj.self_adjoint_eig(p)
+    outs = [e, v, gj.cholesky(p), gj.matrix_inverse(p), gj.matrix_determinant(p),
+            gj.linalg.logdet(p), gj.self_adjoint_eigvals(p)]
+    e_v, v_v, chol, inv, det, logdet, eigvals = _both(outs, {p: a})
+    np.testing.assert_allclose((v_v * e_v[..., None, :]) @ _t(v_v, True), a, atol=1e-9)
+    np.testing.assert_allclose(chol @ _t(chol, True), a, atol=1e-9)
+    np.testing.assert_allclose(inv @ a, np.broadcast_to(np.eye(n), a.shape), atol=1e-9)
+    np.testing.assert_allclose(det, np.prod(e_v, axis=-1), rtol=1e-9)
+    np.testing.assert_allclose(logdet, np.log(det), rtol=1e-9)
+    np.testing.assert_allclose(eigvals, e_v, atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(broadcast_batches(), st.integers(1, 4), st.integers(0, 3), st.booleans(),
+       st.booleans())
+def test_triangular_solve_satisfies_its_equation(batches, n, k, lower, adjoint):
+    gj.reset_default_graph()
+    rng = np.random.default_rng(n * 7 + k)
+    a = rng.normal(size=batches[0] + [n, n]) + 3 * np.eye(n)
+    b = rng.normal(size=batches[1] + [n, k])
+    pa, pb = gj.placeholder(gj.float64, a.shape), gj.placeholder(gj.float64, b.shape)
+    x = gj.matrix_triangular_solve(pa, pb, lower=lower, adjoint=adjoint)
+    (got,) = _both([x], {pa: a, pb: b})
+    t = np.tril(a) if lower else np.triu(a)
+    t = _t(t, adjoint)
+    assert list(got.shape) == x.shape.as_list()
+    np.testing.assert_allclose(t @ got, np.broadcast_to(b, got.shape), atol=1e-9)
+
+
+def test_singular_and_not_positive_definite_inputs_behave_as_tf():
+    singular = np.array([[1.0, 2.0], [0.0, 0.0]], np.float32)
+    x = gj.placeholder(gj.float32, [2, 2])
+    with pytest.raises(gj.errors.InvalidArgumentError, match="Input is not invertible"):
+        _run(gj.matrix_inverse(x), {x: singular})
+    with pytest.raises(gj.errors.InvalidArgumentError, match="Input matrix is not invertible"):
+        _run(gj.matrix_solve(x, np.ones((2, 1), np.float32)), {x: singular})
+    det, (sign, logabs) = _run([gj.matrix_determinant(x), gj.linalg.slogdet(x)],
+                               {x: singular})
+    assert det == 0 and sign == 0 and logabs == -np.inf
+    # TF 2.x fills the lower triangle of a non-positive-definite matrix with NaN
+    batch = gj.placeholder(gj.float32, [2, 2, 2])
+    chol = _run(gj.cholesky(batch), {batch: np.stack([np.eye(2), -np.eye(2)])})
+    np.testing.assert_array_equal(chol[0], np.eye(2))
+    assert np.isnan(chol[1][np.tril_indices(2)]).all()
+    tri = _run(gj.matrix_triangular_solve(x, np.ones((2, 1), np.float32)),
+               {x: np.zeros((2, 2), np.float32)})
+    assert tri[0, 0] == np.inf and np.isnan(tri[1, 0])
+
+
+def test_decomposition_shapes_names_and_build_errors():
+    x = gj.placeholder(gj.float32, [None, 4, 3])
+    q, r = gj.qr(x)
+    assert q.shape.as_list() == [None, 4, 3] and r.shape.as_list() == [None, 3, 3]
+    assert q.op.name == "Qr" and q.op.type == "qr"
+    s = gj.svd(gj.placeholder(gj.float32, [None, None, 3]), compute_uv=False)
+    assert s.shape.as_list() == [None, None] and len(s.op.outputs) == 1
+    e = gj.self_adjoint_eigvals(gj.placeholder(gj.float64, [3, 3]))
+    assert e.op.type == "self_adjoint_eig" and e.op.get_attr("compute_v") is False
+    with pytest.raises(ValueError, match="Dimensions must be equal, but are 4 and 3"):
+        gj.matrix_inverse(x)
+    with pytest.raises(ValueError, match="at least rank 2"):
+        gj.cholesky(gj.placeholder(gj.float32, [3]))
+    with pytest.raises(TypeError, match="not in list of allowed values"):
+        gj.matrix_determinant(gj.placeholder(gj.int32, [2, 2]))
+    with pytest.raises(ValueError, match="Dimension 0 in both shapes|must be equal"):
+        gj.matrix_solve(gj.placeholder(gj.float32, [2, 3, 3]),
+                        gj.placeholder(gj.float32, [1, 3, 2]))
+    assert gj.matrix_triangular_solve(gj.placeholder(gj.float32, [2, 3, 3]),
+                                      gj.placeholder(gj.float32, [1, 3, 2])
+                                      ).shape.as_list() == [2, 3, 2]
+
+
+def test_svd_gradient_where_tf_has_none_is_a_clear_error():
+    x = gj.placeholder(gj.float64, [4, 1])
+    s, u, v = gj.svd(x, full_matrices=True)
+    with pytest.raises(ValueError, match="abs\\(m - n\\) > 1"):
+        gj.gradients(gj.reduce_sum(u), [x])
+    q, r = gj.qr(x, full_matrices=True)
+    with pytest.raises(ValueError, match="full_matrices is true"):
+        gj.gradients(gj.reduce_sum(q), [x])
