@@ -138,6 +138,7 @@ from .config import (
     RunMetadata,
     RunOptions,
 )
+from .graphlib.ops.pyfunc import numpy_function, py_func
 
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))

@@ -30,6 +30,7 @@ class _Message:
     where type is bool/int/float/str, list (repeated), dict (map) or a message class."""
 
     _FIELDS: tuple[tuple[str, Any, Any], ...] = ()
+    _ENUMS: dict[str, dict[int, str]] = {}  # enum fields: value -> name in the text format
 
     def __init__(self, **kwargs):
         object.__setattr__(self, "_values", {})
@@ -153,6 +154,8 @@ class _Message:
                              for k, v in value.items())
             elif isinstance(value, list):
                 lines.extend(f"{indent}{name}: {_scalar_text(v)}\n" for v in value)
+            elif name in self._ENUMS and value in self._ENUMS[name]:
+                lines.append(f"{indent}{name}: {self._ENUMS[name][value]}\n")
             else:
                 lines.append(f"{indent}{name}: {_scalar_text(value)}\n")
         return "".join(lines)
@@ -210,6 +213,8 @@ class OptimizerOptions(_Message):
     OFF = -1
     ON_1 = 1
     ON_2 = 2
+    _ENUMS = {"opt_level": {0: "L1", -1: "L0"},
+              "global_jit_level": {0: "DEFAULT", -1: "OFF", 1: "ON_1", 2: "ON_2"}}
     _FIELDS = (("do_common_subexpression_elimination", bool, False),
                ("do_constant_folding", bool, False),
                ("opt_level", int, 0),
@@ -313,6 +318,8 @@ class RunOptions(_Message):
     HARDWARE_TRACE = 2
     FULL_TRACE = 3
     Experimental = _RunExperimental
+    _ENUMS = {"trace_level": {0: "NO_TRACE", 1: "SOFTWARE_TRACE", 2: "HARDWARE_TRACE",
+                              3: "FULL_TRACE"}}
     _FIELDS = (("trace_level", int, 0),
                ("timeout_in_ms", int, 0),
                ("inter_op_thread_pool", int, 0),
