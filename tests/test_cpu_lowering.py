@@ -262,3 +262,18 @@ def test_kernels_writing_over_a_dying_input_take_it_as_their_output():
     for run in interpreted + compiled:
         for got, expect in zip(run, want):
             np.testing.assert_allclose(got, expect, rtol=1e-4, atol=1e-4)
+
+
+def test_an_add_n_of_hundreds_of_terms_runs_without_a_huge_kernel():
+    fed = {}
+
+    def build():
+        fed["x"] = x = gj.placeholder(gj.float32, [3])
+        terms = [x + 1.0 for _ in range(300)] + [x]
+        return [gj.add_n(terms)], None
+
+    value = np.array([1, 2, 3], np.float32)
+    interpreted, compiled, text = _both(build, lambda graph: {fed["x"]: value})
+    np.testing.assert_allclose(compiled[0][0], 301 * value + 300)
+    np.testing.assert_allclose(interpreted[0][0], 301 * value + 300)
+    assert "reference add_n" in text or "= reference add_n" in text

@@ -568,11 +568,6 @@ def test_tensor_array_errors():
     assert ta.element_shape.rank is None and written[1].element_shape.as_list() == []
 
 
-@pytest.mark.xfail(strict=True, raises=(SyntaxError, RecursionError), reason=(
-    "compiler bug outside this module: the gradient of a tensor used by every iteration is "
-    "one add_n with an input per iteration, and the elementwise code generator nests its "
-    "sum '(((x0 + x1) + x2) + ...)' (SyntaxError 'too many nested parentheses' beyond ~200 "
-    "inputs, RecursionError beyond ~450)"))
 def test_a_long_loop_sharing_a_tensor_compiles_its_gradient():
     x = gj.placeholder(gj.float32, [2, 2])
     w = gj.placeholder(gj.float32, [2, 2])

@@ -73,9 +73,15 @@ def scalar_expression(op: str, n_args: int) -> str:
     return expression
 
 
-def can_lower_elementwise(op: str) -> bool:
+# Elementwise nodes with more inputs run their reference kernel (NumPy): a Numba kernel
+# with hundreds of array arguments compiled for minutes.
+MAX_KERNEL_INPUTS = 32
+
+
+def can_lower_elementwise(op: str, n_inputs: int = 1) -> bool:
     opdef = registry.get(op)
-    return opdef.kind == "elementwise" and (opdef.scalar is not None or op == "add_n")
+    return opdef.kind == "elementwise" and (opdef.scalar is not None or op == "add_n") and \
+        n_inputs <= MAX_KERNEL_INPUTS
 
 
 # -- typed expression emission -----------------------------------------------------------

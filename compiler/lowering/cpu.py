@@ -227,8 +227,8 @@ class CpuExecutable:
             lowered = self._reduction(node)
         elif node.op == "fused" and node.attrs["kind"] == "rows":
             lowered = self._rows(node)
-        elif node.op == "fused" or (codegen.can_lower_elementwise(node.op) and
-                                    node.pure and len(node.outputs) == 1):
+        elif node.op == "fused" or (codegen.can_lower_elementwise(node.op, len(node.inputs))
+                                    and node.pure and len(node.outputs) == 1):
             lowered = self._elementwise(node)
         elif registry.get(node.op).kind == "reduction" and node.pure and \
                 "combiner" in registry.get(node.op).attrs and "axes" in node.attrs:
@@ -682,7 +682,8 @@ class CpuExecutable:
 def _lowers_elementwise(node: Node) -> bool:
     if node.op == "fused":
         return node.attrs["kind"] == "elementwise"
-    return codegen.can_lower_elementwise(node.op) and node.pure and len(node.outputs) == 1
+    return codegen.can_lower_elementwise(node.op, len(node.inputs)) and node.pure and \
+        len(node.outputs) == 1
 
 
 def _plan_merges(program: Program

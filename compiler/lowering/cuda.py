@@ -298,7 +298,8 @@ class CudaExecutable:
                 return self._lower_reduction(node)
             if op == "fused" and node.attrs["kind"] != "elementwise":
                 return self._lower_members(node)
-            if op == "fused" or (codegen.can_lower_elementwise(op) and len(node.outputs) == 1):
+            if op == "fused" or (codegen.can_lower_elementwise(op, len(node.inputs)) and
+                                 len(node.outputs) == 1):
                 return self._lower_elementwise(node)
             opdef = registry.get(op)
             if (opdef.kind == "reduction" and "combiner" in opdef.attrs) or \

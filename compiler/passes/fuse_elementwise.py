@@ -47,6 +47,9 @@ from . import PassLog
 # (LLVM) compile time grows faster than a function's size, and chunks of a repeating chain
 # print the same source, which the kernel cache compiles once.
 MAX_FUSED_MEMBERS = 64
+# An op with more inputs than this (an add_n of hundreds of gradient terms) is not fused:
+# a kernel with hundreds of array arguments took 30 s (300) to 6 min (2,000) to compile.
+MAX_FUSED_INPUTS = 32
 
 
 def _fusible(node: Node) -> bool:
@@ -55,6 +58,7 @@ def _fusible(node: Node) -> bool:
     opdef = node.opdef
     return (opdef.kind == "elementwise" and (opdef.scalar is not None or node.op == "add_n")
             and node.pure and len(node.outputs) == 1 and not node.after
+            and len(node.inputs) <= MAX_FUSED_INPUTS
             and node.outputs[0].dtype.np is not None)
 
 
