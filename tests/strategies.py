@@ -1602,3 +1602,22 @@ TABLE.update({
     "svd": Entry(_svd, rtol=1e-4),
     "self_adjoint_eig": Entry(_self_adjoint_eig, rtol=1e-4),
 })
+
+
+# -- py_func ---------------------------------------------------------------------------------
+
+
+def _py_affine(*values):
+    """A py_func body that keeps each input's dtype (printed by name in failing examples)."""
+    return [v * 2 - 1 for v in values]
+
+
+def _py_func(b: Builder):
+    args = [b.pick(_restrict(b, NUMERIC), partial=True) for _ in range(b.int(1, 2))]
+    return b.call("tf.py_func", gj.py_func, _py_affine, args, [a.dtype for a in args],
+                  stateful=b.flag())
+
+
+TABLE.update({
+    "py_func": Entry(_py_func, "no"),
+})
