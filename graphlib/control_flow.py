@@ -218,11 +218,9 @@ def _check_loop_ops(ops: Sequence[Operation], fn_label: str, what: str) -> None:
 def _call_in_loop(fn: Callable, args: tuple, fn_label: str, what: str):
     """`fn(*args)` in the default graph, after checking the ops it created for effects."""
     graph = get_default_graph()
-    # Graph.get_operations() copies the whole list; a long unrolled loop would copy it
-    # once per iteration.
-    start = len(graph._ops)
+    start = graph.num_operations
     result = fn(*args)
-    _check_loop_ops(graph._ops[start:], fn_label, what)
+    _check_loop_ops(graph.operations_since(start), fn_label, what)
     return result
 
 

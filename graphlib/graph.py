@@ -341,6 +341,16 @@ class Graph:
     def get_operations(self) -> list[Operation]:
         return list(self._ops)
 
+    @property
+    def num_operations(self) -> int:
+        """How many ops the graph holds (no copy): with `operations_since`, what a
+        builder created."""
+        return len(self._ops)
+
+    def operations_since(self, count: int) -> list[Operation]:
+        """The ops created after the graph held `count` of them, in creation order."""
+        return self._ops[count:]
+
     def get_operation_by_name(self, name: str) -> Operation:
         if not isinstance(name, str):
             raise TypeError(f"Operation names are strings, got {type(name).__name__}")
@@ -496,6 +506,8 @@ def constant_value(tensor: Tensor):
 
 def _compute_constant(tensor: Tensor):
     op = tensor.op
+    if op.type in _FEEDABLE_DEFAULTS:
+        return None  # a feed replaces it: its default is not its value (TF agrees)
     opdef = registry.get(op.type)
     if opdef.stateful or opdef.uses_context or opdef.kind in ("leaf", "state"):
         if op.type == "const":
@@ -529,6 +541,8 @@ def _compute_constant(tensor: Tensor):
         return None
     return value
 
+
+_FEEDABLE_DEFAULTS = frozenset({"placeholder_with_default"})
 
 # Ops that only pick entries of their first input: applied to a partly known shape (the
 # unknown dimensions as a sentinel), what they pick is constant when it holds no

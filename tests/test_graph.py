@@ -149,3 +149,27 @@ def test_tensors_from_another_graph_are_rejected():
 def test_tensor_is_not_a_python_bool():
     with pytest.raises(TypeError):
         bool(gj.constant(True))
+
+
+def test_placeholder_with_default_is_not_a_build_time_constant():
+    from graphjit.graphlib.graph import constant_value
+    graph = gj.Graph()
+    with graph.as_default():
+        rows = gj.placeholder_with_default(3, [])
+        assert constant_value(rows) is None and constant_value(rows + 1) is None
+        reshaped = gj.reshape(gj.ones([6]), gj.stack([rows, -1]))
+        assert reshaped.shape.as_list() == [None, None]
+        with gj.Session() as sess:
+            assert sess.run(reshaped).shape == (3, 2)
+            assert sess.run(reshaped, {rows: 2}).shape == (2, 3)
+
+
+def test_operations_since_lists_what_a_builder_created():
+    graph = gj.Graph()
+    with graph.as_default():
+        x = gj.placeholder(gj.float32, [2])
+        start = graph.num_operations
+        y = gj.exp(x) + 1.0
+        created = graph.operations_since(start)
+    assert y.op in created and x.op not in created
+    assert [op.name for op in created] == [op.name for op in graph.get_operations()[start:]]
