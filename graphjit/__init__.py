@@ -139,6 +139,7 @@ from .config import (
     RunOptions,
 )
 from .graphlib.ops.pyfunc import numpy_function, py_func
+from . import image
 
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))

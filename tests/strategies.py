@@ -1621,3 +1621,46 @@ def _py_func(b: Builder):
 TABLE.update({
     "py_func": Entry(_py_func, "no"),
 })
+
+
+# -- image resizing ------------------------------------------------------------------------
+
+
+def _resize_args(b: Builder, dtypes=None):
+    def ok(i: Item) -> bool:
+        return i.rank == 4 and i.shape[1] >= 1 and i.shape[2] >= 1
+    x = b.pick(_restrict(b, dtypes or NUMERIC), min_rank=4, where=ok)
+    size = [b.int(1, 5), b.int(1, 5)]
+    if b.flag():
+        size = b.fresh(gj.int32, (2,), values=np.array(size), const=b.flag())
+    rule = b.int(0, 2)
+    return x, size, {"align_corners": rule == 1, "half_pixel_centers": rule == 2}
+
+
+def _resize(fn, text):
+    def make(b: Builder):
+        x, size, flags = _resize_args(b)
+        return b.call(text, fn, x, size, **flags)
+    return Entry(make, rtol=1e-4)
+
+
+def _resize_forward(fn, text):
+    def forward(b: Builder):
+        x, size, flags = _resize_args(b, (b.fdt,))
+        if isinstance(size, Item):  # a constant size: the output shape must be static
+            size = [int(v) for v in size.tensor.op.attrs.get("value", [1, 1])] \
+                if size.tensor.op.type == "const" else [2, 3]
+        b.call(text, fn, x, size, **flags)
+        return b.g.items[-1], x
+    return forward
+
+
+TABLE.update({
+    "resize_bilinear": _resize(gj.image.resize_bilinear, "tf.image.resize_bilinear"),
+    "resize_nearest_neighbor": _resize(gj.image.resize_nearest_neighbor,
+                                       "tf.image.resize_nearest_neighbor"),
+    "resize_bilinear_grad": _via_gradient(_resize_forward(gj.image.resize_bilinear,
+                                                          "tf.image.resize_bilinear")),
+    "resize_nearest_neighbor_grad": _via_gradient(_resize_forward(
+        gj.image.resize_nearest_neighbor, "tf.image.resize_nearest_neighbor")),
+})

@@ -4,4 +4,6 @@ Each module defines, per op, its builder (the public API function), its OpDef (s
 dtype rule, NumPy reference, gradient, lowering data) side by side.
 """
 
-from . import array, core, debug, linalg, math, nn, random, reduce, state, extra, pyfunc  # noqa: F401
+from . import (  # noqa: F401
+    array, core, debug, linalg, math, nn, random, reduce, state, extra, pyfunc, image,
+)
