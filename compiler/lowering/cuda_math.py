@@ -12,7 +12,7 @@ NumPy's floor modulo, integer power by squaring, x // 0 == 0 for integers).
 Under `NUMBA_ENABLE_CUDASIM=1` these are plain Python functions on NumPy scalars; the
 kernel casts every result to its dtype, as on the device.
 
-May import: math, numpy, numba.
+May import: math, numpy, numba, compiler.lowering.scalar_helpers.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import pathlib
 
 import numpy as np
 from numba import cuda
+
+from . import scalar_helpers
 
 _device = cuda.jit(device=True, inline=True)
 
@@ -107,14 +109,6 @@ def sqrt_any(x):
     return math.sqrt(x) if x >= 0 else (x if x != x else x * np.nan)
 
 
-@_device
-def sin_any(x):
-    return math.sin(x)
-
-
-@_device
-def cos_any(x):
-    return math.cos(x)
 
 
 _INTEGRAL = 4503599627370496.0  # 2**52: every float at least this large is an integer
@@ -146,68 +140,14 @@ def rint_any(x):
     return math.copysign(f, x)  # rint(-0.4) and rint(-0.5) are -0.0, as in NumPy
 
 
-@_device
-def pow_float(x, y):
-    return x ** y
 
 
-@_device
-def pow_int(x, y):
-    if y < 0:
-        return 1 if x == 1 else ((1 if y % 2 == 0 else -1) if x == -1 else 0)
-    result = x - x + 1
-    base = x
-    while y:
-        if y & 1:
-            result *= base
-        base *= base
-        y >>= 1
-    return result
 
 
-@_device
-def sign_float(x):
-    r = _F64(x > 0) - _F64(x < 0)
-    return x if x != x else r
 
 
-@_device
-def sign_int(x):
-    return (1 if x > 0 else 0) - (1 if x < 0 else 0)
 
 
-@_device
-def maximum_float(x, y):
-    return x if (x >= y or x != x) else y
-
-
-@_device
-def minimum_float(x, y):
-    return x if (x <= y or x != x) else y
-
-
-@_device
-def maximum_int(x, y):
-    return x if x >= y else y
-
-
-@_device
-def minimum_int(x, y):
-    return x if x <= y else y
-
-
-@_device
-def floordiv_int(x, y):
-    if y == 0:
-        return x - x
-    return x // y
-
-
-@_device
-def floormod_int(x, y):
-    if y == 0:
-        return x - x
-    return x - (x // y) * y
 
 
 @_device
@@ -228,5 +168,9 @@ def floormod_float(a, b):
     return math.copysign(0.0, b)
 
 
-SOURCE_HASH = hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest()[:16]
+# The helpers both backends share (compiler/lowering/scalar_helpers.py), compiled here.
+globals().update({f.__name__: _device(f) for f in scalar_helpers.FUNCTIONS})
+
+SOURCE_HASH = hashlib.sha256(pathlib.Path(__file__).read_bytes() + pathlib.Path(
+    scalar_helpers.__file__).read_bytes()).hexdigest()[:16]
 """Generated CUDA kernels embed this, so editing this file changes their cache key."""

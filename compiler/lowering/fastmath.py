@@ -24,7 +24,7 @@ names missing from it are lowered inline by the code generator (arithmetic, comp
 `where`, logical ops). sin, cos and pow call libm (exactly NumPy's glibc results; not
 vectorized).
 
-May import: numpy, numba.
+May import: numpy, numba, compiler.lowering.scalar_helpers.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ import pathlib
 
 import numba
 import numpy as np
+
+from . import scalar_helpers
 
 _jit = numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
 
@@ -286,14 +288,6 @@ def sqrt_any(x):
     return np.sqrt(x)
 
 
-@_jit
-def sin_any(x):
-    return math.sin(x)
-
-
-@_jit
-def cos_any(x):
-    return math.cos(x)
 
 
 @_jit
@@ -311,73 +305,14 @@ def rint_any(x):
     return np.rint(x)
 
 
-@_jit
-def pow_float(x, y):
-    return x ** y
 
 
-@_jit
-def pow_int(x, y):
-    """Integer power by squaring (NumPy wraps on overflow; a negative exponent is an
-    error in NumPy and TF: here it gives 0 unless |x| == 1)."""
-    if y < 0:
-        return 1 if x == 1 else ((1 if y % 2 == 0 else -1) if x == -1 else 0)
-    result = 1
-    base = x
-    while y:
-        if y & 1:
-            result *= base
-        base *= base
-        y >>= 1
-    return result
 
 
-@_jit
-def sign_float(x):
-    r = _F64(x > 0) - _F64(x < 0)
-    return x if x != x else r
 
 
-@_jit
-def sign_int(x):
-    return (x > 0) - (x < 0)
 
 
-@_jit
-def maximum_float(x, y):
-    """NumPy's maximum: NaN in either input gives NaN."""
-    return x if (x >= y or x != x) else y
-
-
-@_jit
-def minimum_float(x, y):
-    return x if (x <= y or x != x) else y
-
-
-@_jit
-def maximum_int(x, y):
-    return x if x >= y else y
-
-
-@_jit
-def minimum_int(x, y):
-    return x if x <= y else y
-
-
-@_jit
-def floordiv_int(x, y):
-    """NumPy's integer floor_divide, with x // 0 == 0 (scalar.py's meaning)."""
-    if y == 0:
-        return 0
-    q = x // y
-    return q
-
-
-@_jit
-def floormod_int(x, y):
-    if y == 0:
-        return 0
-    return x - (x // y) * y
 
 
 @_jit
@@ -397,6 +332,10 @@ def floormod_float(a, b):
             mod += b
         return mod
     return math.copysign(0.0, b)
+
+
+# The helpers both backends share (compiler/lowering/scalar_helpers.py), compiled here.
+globals().update({f.__name__: _jit(f) for f in scalar_helpers.FUNCTIONS})
 
 
 # -- reduction helpers ---------------------------------------------------------------------
@@ -472,9 +411,11 @@ for _name in ("pow", "sign", "maximum", "minimum", "floordiv", "floormod"):
     for _char in ("i", "l"):  # int32, int64
         IMPLEMENTATIONS[(_name, _char)] = f"{_name}_int"
 
-SOURCE_HASH = hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest()[:16]
-"""Generated kernels embed this, so editing this file invalidates cached kernels (Numba's
-cache index only tracks the kernel's own file, not the functions it calls)."""
+SOURCE_HASH = hashlib.sha256(pathlib.Path(__file__).read_bytes() + pathlib.Path(
+    scalar_helpers.__file__).read_bytes()).hexdigest()[:16]
+"""Generated kernels embed this, so editing this file or scalar_helpers.py invalidates
+cached kernels (Numba's cache index only tracks the kernel's own file, not the functions
+it calls)."""
 
 
 def implementation(name: str, dtype) -> str | None:
