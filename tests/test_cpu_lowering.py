@@ -277,3 +277,25 @@ def test_an_add_n_of_hundreds_of_terms_runs_without_a_huge_kernel():
     np.testing.assert_allclose(compiled[0][0], 301 * value + 300)
     np.testing.assert_allclose(interpreted[0][0], 301 * value + 300)
     assert "reference add_n" in text or "= reference add_n" in text
+
+
+def test_a_kernel_writing_over_a_reference_kernels_output_sees_its_values():
+    # The sum over the last axis of a [12, 5, 1] square has no one-block reduction layout
+    # and runs its reference kernel; exp(-sum) then writes over that value's buffer.
+    rng = np.random.default_rng(4)
+    a_value = rng.standard_normal((12, 1)).astype(np.float32)
+    b_value = rng.standard_normal((5, 1)).astype(np.float32)
+    fed = {}
+
+    def build():
+        fed["a"] = a = gj.placeholder(gj.float32, [12, 1])
+        fed["b"] = b = gj.placeholder(gj.float32, [5, 1])
+        kernel = gj.exp(-gj.reduce_sum(gj.square(a[:, None, :] - b[None, :, :]), -1))
+        return [gj.matmul(kernel, gj.ones([5, 1]))], None
+
+    interpreted, compiled, text = _both(build, lambda g: {fed["a"]: a_value,
+                                                          fed["b"]: b_value})
+    assert "in place" in text and "reference fused" in text
+    expect = np.exp(-np.square(a_value - b_value.T)).sum(axis=1, keepdims=True)
+    for got in (interpreted[0][0], compiled[0][0]):
+        np.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-6)

@@ -252,18 +252,21 @@ class CpuExecutable:
         return _Step(node, inputs, outputs, run, label, kernel)
 
     def _reference(self, node: Node):
-        if node.op == "fused":
-            return lambda args, ctx: _run_body_reference(node, args, ctx)
+        """The node's reference kernel(s). A planned value is copied into its buffer, as
+        a kernel would have written it: a later kernel may write over that buffer in
+        place (`_written_over`)."""
         if node.op == "const" and not node.after:
             # Evaluated once: its value never changes, and fetches of it are copied.
             values = run_node(node, [], None)
             return lambda args, ctx: values
+        compute = (lambda args, ctx: _run_body_reference(node, args, ctx)) \
+            if node.op == "fused" else (lambda args, ctx: run_node(node, args, ctx))
         buffers = [self._buffers.get(v.id) for v in node.outputs]
         if not any(b is not None for b in buffers):
-            return lambda args, ctx: run_node(node, args, ctx)
+            return compute
 
         def run(args, ctx):
-            outs = run_node(node, args, ctx)
+            outs = compute(args, ctx)
             for b, o in zip(buffers, outs):
                 if b is not None:
                     np.copyto(b, o)
