@@ -145,6 +145,25 @@ def test_uninitialized_variable_and_reloaded_values():
         np.testing.assert_array_equal(sess.run(v), [6, 7, 8])
 
 
+def test_an_unspecializable_run_sees_device_written_variables():
+    # dynamic_partition's output shape depends on the data: the run is interpreted on the
+    # host, after the device-written variable is copied back.
+    graph = gj.Graph()
+    with graph.as_default():
+        x = gj.placeholder(gj.float32, [4, 3])
+        ids = gj.placeholder(gj.int32, [4])
+        v = gj.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="v")
+        bump = v.assign_add(np.ones((2, 3), np.float32))
+        (part,) = gj.dynamic_partition(x, ids, 1)
+    feeds = {x: np.ones((4, 3), np.float32), ids: np.zeros(4, np.int32)}
+    with gj.Session(graph=graph, device="cuda") as sess:
+        sess.run(v.initializer)
+        sess.run(bump)  # written on the device
+        got_part, got_v = sess.run([part, v.value()], feeds)
+    np.testing.assert_array_equal(got_v, np.arange(6).reshape(2, 3) + 1)
+    np.testing.assert_array_equal(got_part, np.ones((4, 3)))
+
+
 def test_random_ops_fall_back_to_the_host_and_are_listed():
     graph = gj.Graph()
     with graph.as_default():
