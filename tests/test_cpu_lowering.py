@@ -103,7 +103,7 @@ def test_optimizer_updates_are_staged_kernels_and_match_interpreter(optimizer):
         for w, g in zip(w_run[1:], g_run[1:]):
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
     if optimizer == "sgd":  # lr * grad is computed by the update kernel
-        assert "variable update[2 ops fused, staged" in text
+        assert "variable update[2 ops fused, in the donated gradient, staged" in text
         assert "computed by the step of" in text
     assert "reference assign" not in text and "reference read_variable" not in text
 
@@ -299,3 +299,23 @@ def test_a_kernel_writing_over_a_reference_kernels_output_sees_its_values():
     expect = np.exp(-np.square(a_value - b_value.T)).sum(axis=1, keepdims=True)
     for got in (interpreted[0][0], compiled[0][0]):
         np.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-6)
+
+
+def test_a_donated_gradient_from_a_fallback_kernel_is_copied_not_overwritten(monkeypatch):
+    from graphjit.compiler.lowering import cpu
+    monkeypatch.setattr(cpu.CpuExecutable, "_matmul", lambda self, node: None)
+    rng = np.random.default_rng(6)
+    x_value = rng.standard_normal((8, 6)).astype(np.float32)
+    w_start = rng.standard_normal((6, 5)).astype(np.float32)
+
+    def build():
+        x = gj.placeholder(gj.float32, [None, 6], name="x")
+        w = gj.Variable(w_start, name="w")
+        loss = gj.reduce_sum(gj.square(gj.matmul(x, w)))
+        return [gj.train.GradientDescentOptimizer(0.01).minimize(loss), w.value()], \
+            gj.global_variables_initializer()
+
+    want, got, text = _both(build, lambda g: {g.get_tensor_by_name("x:0"): x_value}, runs=3)
+    assert "reference matmul" in text and "in the donated gradient" in text
+    for w_run, g_run in zip(want, got):
+        np.testing.assert_allclose(g_run[1], w_run[1], rtol=1e-5, atol=1e-6)

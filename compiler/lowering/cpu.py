@@ -59,6 +59,8 @@ from .reference import run_node
 PARALLEL_MIN_ELEMENTS = 1 << 16
 _UNREFERENCED = 3  # sys.getrefcount of an array held by one dict entry and one local
 _MATMUL_DTYPES = frozenset("fd")
+# Producers whose lowering writes their output into `_out`'s array: a donated gradient.
+_DONATING_OPS = frozenset({"matmul", "sum_to_shape"})
 _UNINITIALIZED = np.empty(0)  # the "current value" of a variable not yet assigned
 _STATE_OPS = frozenset({"var_handle", "read_variable", "assign_variable",
                         "assign_add_variable", "assign_sub_variable"})
@@ -167,7 +169,7 @@ class CpuExecutable:
         for vid in self._donors.values():
             self._buffers.pop(vid, None)
             value = program.values[vid]
-            self._recycled[vid] = _recycler(value.shape, value.dtype.np)
+            self._recycled[vid] = _Recycler(value.shape, value.dtype.np)
         self.steps = [self._lower(node) for node in program.nodes]
         self._input_slots = [self._slot[v.id] for v in program.inputs]
         self._output_slots = [self._slot[i] for i in program.outputs]
@@ -466,7 +468,7 @@ class CpuExecutable:
             return None
         update = {"assign_variable": None, "assign_add_variable": np.add,
                   "assign_sub_variable": np.subtract}[op]
-        target = _recycler(shape, dtype)
+        target = _Recycler(shape, dtype)
 
         def run(args, ctx):
             name, value = args
@@ -513,7 +515,8 @@ class CpuExecutable:
         kernel = _Kernel("elementwise", source, int(np.prod(dims)), self._threads)
         function = kernel.function
         passed = [(k, views[k]) for k in range(n) if k not in literals]
-        target = _recycler(shape, dtype)
+        target = _Recycler(shape, dtype)
+        owns = self._recycled[donor].owns if donated is not None else None
 
         def run(args, ctx):
             name, operands = args[0], args[1:]
@@ -525,6 +528,10 @@ class CpuExecutable:
                 tail = (current.reshape(views[n]), out.reshape(dims))
             else:
                 out = operands[donated]
+                if not owns(out):  # made by a fallback kernel: work on a copy of our own
+                    out = target(current)
+                    np.copyto(out, operands[donated])
+                    operands = (*operands[:donated], out, *operands[donated + 1:])
                 tail = (current.reshape(views[n]),)
             try:
                 function(*[np.ascontiguousarray(operands[k]).reshape(view)
@@ -559,7 +566,8 @@ class CpuExecutable:
         spans = [_row_spans(values[i].shape, shape, axes) for i in node.inputs]
         literals = self._scalar_constants(node)
         source = codegen.rows_source(members, [values[i].dtype.np for i in node.inputs],
-                                     spans, node.attrs["outputs"], literals)
+                                     spans, node.attrs["outputs"], literals,
+                                     short_rows=codegen.is_short_row(n))
         full_outputs = [tuple(s) == shape for s in
                         (node.attrs["member_shapes"][j] for j in node.attrs["outputs"])]
         reductions = sum(m.combiner is not None for m in members)
@@ -577,7 +585,7 @@ class CpuExecutable:
                                                    for i in node.inputs)):
             return None
         labels_dtype = values[node.inputs[1]].dtype.np if sparse else None
-        form = codegen.row_op_kernel(node.op, x.dtype.np, labels_dtype)
+        form = codegen.row_op_kernel(node.op, x.dtype.np, labels_dtype, x.shape[-1])
         if form is None:
             return None
         n = x.shape[-1]
@@ -696,9 +704,10 @@ def _plan_merges(program: Program
     the update kernel computes that value too. Adjacent only, so that the memory plan's
     liveness holds for the merged step.
 
-    A merged update's gradient is donated when it is a BLAS matmul's output of the
-    variable's shape and dtype that only the merged node reads: the update then writes
-    the variable's next value over it (see CpuExecutable._update).
+    A merged update's gradient is donated when it is the output of a matmul or a
+    sum_to_shape (a weight's or a bias's gradient) of the variable's shape and float dtype
+    that only the merged node reads: the update then writes the variable's next value
+    over it (see CpuExecutable._update).
 
     Returns ({id of the update: the elementwise node}, {id of the elementwise node: id of
     the update}, {id of the update: id of the donated value})."""
@@ -718,7 +727,7 @@ def _plan_merges(program: Program
             for vid in before.inputs:
                 producer = producers.get(vid)
                 candidate = program.values[vid]
-                if producer is not None and producer[0].op == "matmul" and \
+                if producer is not None and producer[0].op in _DONATING_OPS and \
                         candidate.dtype.np.char in _MATMUL_DTYPES and \
                         uses.get(vid) == before.inputs.count(vid) == 1 and \
                         vid not in fetched and candidate.shape == value.shape and \
@@ -728,22 +737,28 @@ def _plan_merges(program: Program
     return merged, absorbed, donors
 
 
-def _recycler(shape, dtype) -> Callable:
+class _Recycler:
     """`take(avoid=None)`: one of two arrays that is not `avoid` (a variable's value now)
     and is held nowhere else, replaced by a new one when both are held (by the store, a
-    caller, a later read)."""
-    pair: list = [None, None]
+    caller, a later read). `owns(array)`: whether `take` handed it out."""
 
-    def take(avoid=None):
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+        self.pair: list = [None, None]
+
+    def __call__(self, avoid=None):
+        pair = self.pair
         for buffer in pair:
             # held by `pair`, `buffer` and getrefcount's argument only
             if buffer is not None and buffer is not avoid and \
                     sys.getrefcount(buffer) <= _UNREFERENCED:
                 return buffer
         k = 0 if pair[0] is avoid or pair[0] is None else 1
-        pair[k] = np.empty(shape, dtype)
+        pair[k] = np.empty(self.shape, self.dtype)
         return pair[k]
-    return take
+
+    def owns(self, array) -> bool:
+        return any(array is buffer for buffer in self.pair)
 
 
 def _run_producer(node: Node, args: Sequence, ctx) -> tuple:
