@@ -177,20 +177,22 @@ class CpuExecutable:
         self._copy_out = [i > 0 and vid in program.outputs[:i] or
                           (vid in producers and producers[vid][0].op == "const")
                           for i, vid in enumerate(program.outputs)]
+        # What run() iterates: steps that do something (an absorbed node's step is done
+        # by its partner's), in the order _hoist_updates gives, each with its slots and
+        # the slots it is the last user of.
+        order = _hoist_updates([step for step in self.steps
+                                if step.node.id not in self._absorbed], set(self._merged))
         last: dict[int, int] = {}  # slot -> the last step writing or reading it
-        for index, step in enumerate(self.steps):
+        for index, step in enumerate(order):
             for slot in step.outputs + step.inputs:
                 last[slot] = index
         keep = set(self._output_slots)
-        release: list[list[int]] = [[] for _ in program.nodes]
+        release: list[list[int]] = [[] for _ in order]
         for slot, index in last.items():
             if slot not in keep:
                 release[index].append(slot)
-        # What run() iterates: steps that do something (an absorbed node's step is done
-        # by its partner's), each with its slots and the slots it is the last user of.
         self._schedule = [(step.run, step.inputs, step.outputs, tuple(free), step)
-                          for step, free in zip(self.steps, release)
-                          if step.node.id not in self._absorbed]
+                          for step, free in zip(order, release)]
         self._env_size = len(self._slot)
         self._copies = any(self._copy_out)
 
@@ -755,6 +757,55 @@ class _Recycler:
 
     def owns(self, array) -> bool:
         return any(array is buffer for buffer in self.pair)
+
+
+def _hoist_updates(steps: list, updates: set[int]) -> list:
+    """The steps in order, with each merged optimizer update (node ids in `updates`) moved up
+    to just after the last step it depends on: the steps making its inputs, every
+    earlier step on the same variable handle, and the steps with effects that its
+    `after` edges name. Its gradient was just written and the variable just read by the
+    backward matmul, so both are still in cache (the 512x512 update of an MLP step ran
+    in 40 us there, 110 us at the end of the plan).
+
+    Why `after` edges to pure steps may be passed: they order an update after the
+    gradients (optimizers gate every update on every gradient, so that no gradient reads
+    a new value), and a staged update changes no array that a pure step reads; only a
+    later read of the same variable would see it, and every step on that variable that
+    came before the update still does. An update only reads values, so the memory plan's
+    liveness holds (env slots are released by this order's last readers). Constants
+    (computed once, no inputs) go first, so that a learning rate made late does not hold
+    an update."""
+    constant = [step for step in steps if step.node.op == "const" and not step.node.after]
+    steps = constant + [step for step in steps if step not in constant]
+    placed: list = []
+    made_at: dict[int, int] = {}    # slot -> index in `placed` of the step writing it
+    node_at: dict[int, int] = {}    # node id -> index in `placed`
+    handle_at: dict[int, int] = {}  # handle slot -> index of the last step using it
+    effects: set[int] = set()       # ids of nodes with effects (state, random, print)
+    for step in steps:
+        inputs, outputs, node = step.inputs, step.outputs, step.node
+        if node.id in updates:
+            after = [made_at.get(slot, -1) for slot in inputs]
+            after.append(handle_at.get(inputs[0], -1))
+            after.extend(node_at.get(i, -1) for i in node.after if i in effects)
+            at = max(after) + 1
+        else:
+            at = len(placed)
+        if at < len(placed):  # an update moved up: the steps past it move down one
+            for table in (made_at, node_at, handle_at):
+                for key, index in table.items():
+                    if index >= at:
+                        table[key] = index + 1
+        placed.insert(at, step)
+        for slot in outputs:
+            made_at[slot] = at
+        node_at[node.id] = at
+        if not node.pure or node.op in _STATE_OPS:
+            effects.add(node.id)
+        for slot in inputs:
+            if slot in handle_at or node.op in _STATE_OPS:
+                handle_at[slot] = max(handle_at.get(slot, -1), at)
+    return placed
 
 
 def _run_producer(node: Node, args: Sequence, ctx) -> tuple:
