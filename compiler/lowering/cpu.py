@@ -92,8 +92,8 @@ def _body_of(node: Node, program: Program):
 class _Kernel:
     """A generated module's serial/parallel pair. Kernels too small for threads always
     run serially; larger ones run the `prange` variant while the machine has idle cores
-    (the load average, read at most once a second, is below the core count): on a busy
-    machine an OpenMP worker waits for a time slice and a 1 ms kernel took 12 ms."""
+    (`_cores_idle`): on a busy machine an OpenMP worker waits for a time slice and a
+    1 ms kernel took 12 ms."""
 
     def __init__(self, name: str, source: str, elements: int, threads: bool = True):
         self.name = name
@@ -111,18 +111,24 @@ class _Kernel:
         return variant(*args)
 
 
-_LOAD = [0.0, True]  # (monotonic time of the last reading, idle cores then)
+# (monotonic time and this process's CPU time at the last reading, idle cores then)
+_LOAD = [0.0, 0.0, True]
 
 
 def _cores_idle() -> bool:
+    """Whether other processes leave a core idle: the load average less the cores this
+    process kept busy since the last reading (its own threads, BLAS's, a benchmark's
+    peers), read at most once a second."""
     now = time.monotonic()
     if now - _LOAD[0] > 1.0:
+        cpu = time.process_time()
+        own = (cpu - _LOAD[1]) / (now - _LOAD[0]) if _LOAD[0] else 0.0
         try:
-            busy = os.getloadavg()[0]
+            others = os.getloadavg()[0] - own
         except OSError:
-            busy = 0.0
-        _LOAD[0], _LOAD[1] = now, busy < (os.cpu_count() or 1) - 0.5
-    return _LOAD[1]
+            others = 0.0
+        _LOAD[:] = now, cpu, others < (os.cpu_count() or 1) - 0.5
+    return _LOAD[2]
 
 
 class _Step:
