@@ -1,8 +1,10 @@
-"""gj.summary.FileWriter: the event file loads in a real TensorBoard process on loopback
-(skipped when the optional `tensorboard` package is missing)."""
+"""gj.summary: the summary ops' serialized Summaries equal TensorFlow's (bytes, or decoded
+PNG pixels for images), and FileWriter's event file loads in a real TensorBoard process on
+loopback (skipped when the optional `tensorboard` package is missing)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,7 +13,11 @@ import time
 import urllib.error
 import urllib.request
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import graphjit as gj
 
@@ -62,9 +68,107 @@ def test_event_file_holds_the_graph(tmp_path):
     assert scalars[0].step == 3 and scalars[0].summary.value[0].simple_value == 0.5
 
 
-def test_tensorboard_serves_the_graph(tmp_path):
-    with summary.FileWriter(str(tmp_path), _small_graph()):
-        pass
+def _summaries(t, executor=None):
+    """Summaries of every kind built with `t` (graphjit or TF), run by a Session."""
+    rng = np.random.default_rng(0)
+    t.summary.scalar("loss", t.constant(1.5), family="fam")
+    t.summary.scalar("zero", t.constant(0, t.int32))
+    with t.name_scope("outer"):
+        t.summary.histogram("h", np.array([[-1.0, 0.5], [0.0, 2.0]], np.float32))
+    t.summary.histogram("h", rng.standard_normal(200) * 1e3)
+    t.summary.histogram("empty", np.zeros((0,), np.float64))
+    t.summary.image("im", rng.uniform(-1, 2, (3, 3, 4, 3)).astype(np.float32), max_outputs=2)
+    t.summary.image("gray", rng.uniform(0, 1, (1, 2, 5, 1)))
+    t.summary.image("rgba", rng.uniform(0, 3, (2, 2, 2, 4)).astype(np.float32), max_outputs=1)
+    t.summary.scalar("skipped", t.constant(2.0), collections=[])
+    merged = t.summary.merge_all()
+    names = [s.name for s in t.get_collection(t.GraphKeys.SUMMARIES)] + [merged.name]
+    with t.Session(**({} if executor is None else {"executor": executor})) as sess:
+        return names, sess.run(merged)
+
+
+def _pixels(encoded: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(encoded)))
+
+
+@pytest.mark.parametrize("executor", ["interpreted", "compiled"])
+def test_summaries_equal_tensorflows(executor):
+    tf = pytest.importorskip("tensorflow.compat.v1")
+    pytest.importorskip("PIL")
+    from tensorboard.compat.proto import summary_pb2
+
+    tf.disable_eager_execution()
+    with tf.Graph().as_default():
+        their_names, theirs = _summaries(tf)
+    with gj.Graph().as_default():
+        our_names, ours = _summaries(gj, executor)
+    assert our_names == their_names
+    ours, theirs = (summary_pb2.Summary.FromString(b).value
+                    for b in (summary.summary_bytes(ours), theirs))
+    assert [v.tag for v in ours] == [v.tag for v in theirs]
+    for a, b in zip(ours, theirs):
+        if b.HasField("image"):
+            assert (a.image.height, a.image.width, a.image.colorspace) == \
+                (b.image.height, b.image.width, b.image.colorspace)
+            np.testing.assert_array_equal(_pixels(a.image.encoded_image_string),
+                                          _pixels(b.image.encoded_image_string))
+        else:  # scalars and TF's histogram buckets, byte for byte
+            assert a.SerializeToString() == b.SerializeToString(), (a, b)
+
+
+def test_merge_rejects_a_duplicate_tag_and_merge_all_of_nothing_is_none():
+    with gj.Graph().as_default():
+        assert gj.summary.merge_all() is None
+        a = gj.summary.scalar("x", 1.0, collections=[])
+        merged = gj.summary.merge([a, a], name="both")
+        assert merged.name == "both/both:0"
+        with gj.Session() as sess, pytest.raises(gj.errors.InvalidArgumentError,
+                                                  match="Duplicate tag x"):
+            sess.run(merged)
+
+
+def test_summary_ops_reject_what_tf_rejects():
+    with gj.Graph().as_default():
+        with pytest.raises(ValueError, match="same shape"):
+            gj.summary.scalar("v", [1.0, 2.0])
+        with pytest.raises(ValueError, match="4-D"):
+            gj.summary.image("i", np.zeros((2, 2, 3), np.float32))
+        with gj.Session() as sess, pytest.raises(gj.errors.InvalidArgumentError,
+                                                  match="Nan in summary histogram for: h"):
+            sess.run(gj.summary.histogram("h", [1.0, np.nan]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=6),
+                  elements=st.floats(-1e6, 1e6)))
+def test_histogram_counts_every_value_in_its_bucket(values):
+    from tensorboard.compat.proto import summary_pb2
+
+    with gj.Graph().as_default(), gj.Session() as sess:
+        value = sess.run(gj.summary.histogram("h", values))
+    (h,) = (v.histo for v in summary_pb2.Summary.FromString(summary.summary_bytes(value)).value)
+    assert h.num == values.size and sum(h.bucket) == values.size
+    limits = np.array(h.bucket_limit)
+    assert np.all(np.diff(limits) > 0)
+    lower = np.concatenate([[-np.inf], limits[:-1]])
+    for x in values.ravel():  # TF's buckets hold [previous limit, limit)
+        (i,) = np.nonzero((lower <= x) & (x < limits))[0]
+        assert h.bucket[i] > 0
+    if values.size:
+        assert (h.min, h.max) == (values.min(), values.max())
+
+
+def test_tensorboard_serves_the_graph_and_scalars(tmp_path):
+    with gj.Graph().as_default() as graph:
+        merged = gj.summary.merge([gj.summary.scalar("loss", gj.constant(0.25) * step)
+                                   for step in (1.0,)])
+        with summary.FileWriter(str(tmp_path), _small_graph()) as writer, \
+                gj.Session(graph=graph) as sess:
+            for step in range(3):
+                writer.add_summary(sess.run(merged), global_step=step)
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path),
@@ -83,6 +187,12 @@ def test_tensorboard_serves_the_graph(tmp_path):
         assert text is not None and 'name: "layer/act"' in text, text
         assert 'name: "x"' in text and 'op: "Relu"' in text
         assert '"_output_shapes"' in text  # shapes travel for the graph dashboard
+        points = None
+        while time.monotonic() < deadline and not points:
+            text = _get(f"{base}/data/plugin/scalars/scalars?run=.&tag=loss")
+            points = json.loads(text) if text else None
+            time.sleep(0.2)
+        assert [(p[1], p[2]) for p in points] == [(0, 0.25), (1, 0.25), (2, 0.25)]
     finally:
         proc.terminate()
         try:
