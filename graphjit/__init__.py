@@ -140,6 +140,9 @@ from .config import (
 )
 from .graphlib.ops.pyfunc import numpy_function, py_func
 from . import image
+from .image import random_crop
+from .initializers import orthogonal_initializer, uniform_unit_scaling_initializer
+from .random import multinomial
 
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))

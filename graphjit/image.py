@@ -212,6 +212,29 @@ def central_crop(image, central_fraction) -> Tensor:
         return _array.slice(image, begin, size)
 
 
+def random_crop(value, size, seed=None, name=None) -> Tensor:
+    """`tf.random_crop` / `tf.image.random_crop`: a `size` slice of `value` at a uniform
+    random offset (checked at run time: value's shape must be >= size everywhere)."""
+    from .graphlib.graph import control_dependencies
+    from .graphlib.ops.extra import Assert
+    from .graphlib.ops.random import random_uniform
+
+    with get_default_graph().name_scope(name or "random_crop"):
+        value = convert_to_tensor(value, name="value")
+        size = convert_to_tensor(size, dtype=dtypes.int32, name="size")
+        shape = _array.shape(value)
+        check = Assert(_reduce.reduce_all(_math.greater_equal(shape, size)),
+                       ["Need value.shape >= size, got ", shape, size], summarize=1000)
+        with control_dependencies([check]):
+            shape = identity(shape)
+        limit = shape - size + 1
+        offset = _math.floormod(
+            random_uniform(_array.shape(shape), dtype=dtypes.int32,
+                           maxval=np.iinfo(np.int32).max, seed=seed), limit)
+        return _array.slice(value, offset, size)
+
+
 __all__ = ["ResizeMethod", "resize_images", "resize", "resize_bilinear",
            "resize_nearest_neighbor", "flip_left_right", "flip_up_down", "rot90",
-           "per_image_standardization", "convert_image_dtype", "central_crop"]
+           "per_image_standardization", "convert_image_dtype", "central_crop",
+           "random_crop"]

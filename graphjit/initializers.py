@@ -20,6 +20,7 @@ from .graphlib import dtypes
 from .graphlib.graph import Tensor
 from .graphlib.ops import array as _array
 from .graphlib.ops import core as _core
+from .graphlib.ops import math as _math
 from .graphlib.ops import random as _random
 from .graphlib.variable_scope import compute_fans
 
@@ -215,6 +216,57 @@ class GlorotNormal(VarianceScaling):
         return {"seed": self.seed, "dtype": self.dtype.name}
 
 
+class Orthogonal(Initializer):
+    """`tf.orthogonal_initializer`: a (semi-)orthogonal matrix, made as TF makes it: the
+    Q of a normal matrix's QR (signs fixed by R's diagonal), reshaped to `shape` (all but
+    the last dimension flattened into rows) and scaled by `gain`."""
+
+    def __init__(self, gain=1.0, seed=None, dtype=dtypes.float32):
+        self.gain = gain
+        self.seed = seed
+        self.dtype = _float_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None) -> Tensor:
+        from .graphlib.ops.extra import matrix_diag_part
+        from .graphlib.ops.linalg import qr
+
+        dtype = _float_dtype(dtype or self.dtype)
+        shape = [int(d) for d in shape]
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize must be at least two-dimensional")
+        num_rows = int(np.prod(shape[:-1]))
+        num_cols = shape[-1]
+        flat = (num_cols, num_rows) if num_rows < num_cols else (num_rows, num_cols)
+        q, r = qr(_random.random_normal(flat, dtype=dtype, seed=self.seed))
+        q = _math.multiply(q, _math.sign(matrix_diag_part(r)))
+        if num_rows < num_cols:
+            q = _array.transpose(q)
+        return _math.multiply(_array.reshape(q, shape), _core.constant(self.gain, dtype))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed, "dtype": self.dtype.name}
+
+
+class UniformUnitScaling(Initializer):
+    """`tf.uniform_unit_scaling_initializer` (deprecated in TF1): uniform in
+    +-factor * sqrt(3 / input_size), input_size the product of all but the last dim."""
+
+    def __init__(self, factor=1.0, seed=None, dtype=dtypes.float32):
+        self.factor = factor
+        self.seed = seed
+        self.dtype = _float_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None) -> Tensor:
+        dtype = _float_dtype(dtype or self.dtype)
+        scale_shape = shape if partition_info is None else partition_info.full_shape
+        input_size = max(float(np.prod([float(d) for d in list(scale_shape)[:-1]])), 1.0)
+        max_val = math.sqrt(3 / input_size) * self.factor
+        return _random.random_uniform(shape, -max_val, max_val, dtype, seed=self.seed)
+
+    def get_config(self) -> dict:
+        return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
+
+
 def he_normal(seed=None) -> VarianceScaling:
     """`tf.initializers.he_normal`: truncated normal, variance 2 / fan_in."""
     return VarianceScaling(scale=2., mode="fan_in", distribution="truncated_normal",
@@ -248,6 +300,8 @@ truncated_normal_initializer = truncated_normal = TruncatedNormal
 variance_scaling_initializer = variance_scaling = VarianceScaling
 glorot_uniform_initializer = glorot_uniform = GlorotUniform
 glorot_normal_initializer = glorot_normal = GlorotNormal
+orthogonal_initializer = orthogonal = Orthogonal
+uniform_unit_scaling_initializer = UniformUnitScaling
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal",
@@ -255,4 +309,5 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomN
            "random_uniform_initializer", "random_normal_initializer",
            "truncated_normal_initializer", "variance_scaling_initializer",
            "glorot_uniform_initializer", "glorot_normal_initializer", "he_normal",
-           "he_uniform", "lecun_normal", "lecun_uniform"]
+           "he_uniform", "lecun_normal", "lecun_uniform", "Orthogonal", "UniformUnitScaling",
+           "orthogonal_initializer", "uniform_unit_scaling_initializer"]

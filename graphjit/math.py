@@ -11,6 +11,7 @@ from .graphlib.ops.extra import (
     atan,
     atan2,
     atanh,
+    bincount,
     count_nonzero,
     digamma,
     div_no_nan,
@@ -21,6 +22,7 @@ from .graphlib.ops.extra import (
     lgamma,
     log_sigmoid,
     polygamma,
+    reduce_euclidean_norm,
     reduce_std,
     reduce_variance,
     segment_max,
@@ -28,6 +30,8 @@ from .graphlib.ops.extra import (
     segment_min,
     segment_sum,
     top_k,
+    truncatediv,
+    truncatemod,
     unsorted_segment_max,
     unsorted_segment_mean,
     unsorted_segment_min,
@@ -35,7 +39,7 @@ from .graphlib.ops.extra import (
 )
 from .graphlib.ops.math import *  # noqa: F403
 from .graphlib.ops.math import __all__ as _math_all
-from .graphlib.ops.nn import softplus
+from .graphlib.ops.nn import l2_normalize, softplus
 from .graphlib.ops.reduce import *  # noqa: F403
 from .graphlib.ops.reduce import __all__ as _reduce_all
 
@@ -46,4 +50,5 @@ __all__ = [*_math_all, *_reduce_all, "softplus", "top_k", "in_top_k", "count_non
            "reduce_variance", "reduce_std", "xlogy", "is_inf", "segment_sum", "segment_mean",
            "segment_max", "segment_min", "unsorted_segment_max", "unsorted_segment_min",
            "unsorted_segment_mean", "asin", "acos", "atan", "asinh", "acosh", "atanh",
-           "atan2"]
+           "atan2", "bincount", "truncatediv", "truncatemod", "reduce_euclidean_norm",
+           "l2_normalize"]

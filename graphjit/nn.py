@@ -19,17 +19,27 @@ from .graphlib.graph import Tensor, get_default_graph
 from .graphlib.ops import array as _array
 from .graphlib.ops import math as _math
 from .graphlib.ops import reduce as _reduce
+from .graphlib.ops.core import add_n as _add_n
 from .graphlib.ops.core import convert_to_tensor, zeros_like
+from .graphlib.ops.core import stop_gradient as _stop_gradient
 from .graphlib.ops.extra import count_nonzero as _count_nonzero
 from .graphlib.ops.extra import (
     depthwise_conv2d_native,
     depthwise_conv2d_native_backprop_filter,
     depthwise_conv2d_native_backprop_input,
 )
+from .graphlib.ops.extra import erf as _erf
 from .graphlib.ops.linalg import matmul as _matmul
 from .graphlib.ops.nn import *  # noqa: F401,F403
 from .graphlib.ops.nn import __all__ as _nn_all
-from .graphlib.ops.nn import bias_add, conv2d, conv2d_backprop_input, relu
+from .graphlib.ops.nn import (
+    batch_normalization,
+    bias_add,
+    conv2d,
+    conv2d_backprop_input,
+    moments,
+    relu,
+)
 from .rnn import (
     bidirectional_dynamic_rnn,
     dynamic_rnn,
@@ -228,10 +238,147 @@ def zero_fraction(value, name=None) -> Tensor:
         return _math.subtract(1.0, _math.truediv(nonzero, size))
 
 
+def crelu(features, name=None, axis=-1) -> Tensor:
+    """`tf.nn.crelu`: relu of [x, -x] concatenated along `axis` (twice the depth)."""
+    x = convert_to_tensor(features)
+    with x.graph.name_scope(name or "CRelu"):
+        return relu(_array.concat([x, _math.negative(x)], axis))
+
+
+def gelu(features, approximate=False, name=None) -> Tensor:
+    """`tf.nn.gelu`: 0.5 x (1 + erf(x / sqrt 2)), or with `approximate` TF's tanh form
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    x = convert_to_tensor(features)
+    with x.graph.name_scope(name or "Gelu"):
+        if approximate:
+            inner = _math.multiply(
+                _math.add(x, _math.multiply(_math.pow(x, 3.0), 0.044715)),
+                0.7978845608028654)
+            return _math.multiply(_math.multiply(x, 0.5), _math.add(_math.tanh(inner), 1.0))
+        return _math.multiply(_math.multiply(x, 0.5),
+                              _math.add(_erf(_math.truediv(x, 1.4142135623730951)), 1.0))
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None) -> Tensor:
+    """`tf.nn.log_poisson_loss`: exp(log_input) - log_input * targets, plus with
+    `compute_full_loss` the Stirling term for targets outside [0, 1]."""
+    with get_default_graph().name_scope(name or "log_poisson_loss"):
+        log_input = convert_to_tensor(log_input, name="log_input")
+        targets = convert_to_tensor(targets, dtype_hint=log_input.dtype, name="targets")
+        if not log_input.shape.is_compatible_with(targets.shape):
+            raise ValueError(f"log_input and targets must have the same shape "
+                             f"({log_input.shape} vs {targets.shape})")
+        result = _math.subtract(_math.exp(log_input), _math.multiply(log_input, targets))
+        if compute_full_loss:
+            stirling = _math.add(
+                _math.subtract(_math.multiply(targets, _math.log(targets)), targets),
+                _math.multiply(0.5, _math.log(_math.multiply(2.0 * np.pi, targets))))
+            zeros = zeros_like(targets)
+            inside = _math.logical_and(_math.greater_equal(targets, zeros),
+                                       _math.less_equal(targets, 1.0))
+            result = _math.add(result, _math.where(inside, zeros, stirling))
+        return result
+
+
+def weighted_moments(x, axes, frequency_weights, name=None, keep_dims=None, keepdims=None):
+    """`tf.nn.weighted_moments`: the frequency-weighted (mean, variance) over `axes`, built
+    as TF's Python builds it."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with get_default_graph().name_scope(name or "weighted_moments"):
+        x = convert_to_tensor(x, name="x")
+        w = convert_to_tensor(frequency_weights, dtype_hint=x.dtype, name="frequency_weights")
+        weighted_input_sum = _reduce.reduce_sum(_math.multiply(w, x), axes, keepdims=True,
+                                                name="weighted_input_sum")
+        sum_of_weights = _reduce.reduce_sum(_math.add(w, zeros_like(x)), axes, keepdims=True,
+                                            name="sum_of_weights")
+        divisor = _math.reciprocal(sum_of_weights, name="inv_weight_sum")
+        mean = _math.multiply(weighted_input_sum, divisor)
+        distsq = _reduce.reduce_sum(_math.multiply(w, _math.squared_difference(x, mean)),
+                                    axes, keepdims=True, name="weighted_distsq")
+        variance = _math.multiply(distsq, divisor)
+        if not keep:
+            mean = _array.squeeze(mean, axis=list(axes))
+            variance = _array.squeeze(variance, axis=list(axes))
+        return mean, variance
+
+
+def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
+                     data_format="NHWC", is_training=True, name=None,
+                     exponential_avg_factor=1.0):
+    """`tf.nn.fused_batch_norm` (NHWC): (y, mean, variance). Training normalizes with the
+    batch statistics over N, H, W and returns the batch mean and the Bessel-corrected
+    batch variance (blended into `mean`/`variance` when exponential_avg_factor != 1);
+    inference normalizes with the given mean/variance and returns them. epsilon is raised
+    to TF's minimum 1.001e-5."""
+    if data_format != "NHWC":
+        raise ValueError(f"fused_batch_norm: only data_format='NHWC' is supported, got "
+                         f"{data_format!r}")
+    x = convert_to_tensor(x)
+    if x.shape.rank is not None and x.shape.rank != 4:
+        raise ValueError(f"fused_batch_norm: x must be 4-D, got shape {x.shape}")
+    if not is_training and (mean is None or variance is None):
+        raise ValueError("fused_batch_norm: mean and variance are required when "
+                         "is_training is False")
+    epsilon = max(float(epsilon), 1.001e-5)
+    with x.graph.name_scope(name or "FusedBatchNorm"):
+        scale = convert_to_tensor(scale, dtype_hint=x.dtype)
+        offset = convert_to_tensor(offset, dtype_hint=x.dtype)
+        if is_training:
+            batch_mean, batch_var = moments(x, [0, 1, 2])
+            count = _math.cast(_reduce.reduce_prod(_array.gather(_array.shape(x), [0, 1, 2])),
+                               x.dtype)
+            corrected = _math.multiply(
+                batch_var, _math.truediv(count, _math.maximum(_math.subtract(count, 1.0),
+                                                              1.0)))
+            y = batch_normalization(x, batch_mean, batch_var, offset, scale, epsilon)
+            if exponential_avg_factor != 1.0 and mean is not None and variance is not None:
+                f = float(exponential_avg_factor)
+                batch_mean = _math.add(_math.multiply(convert_to_tensor(mean), 1.0 - f),
+                                       _math.multiply(batch_mean, f))
+                corrected = _math.add(_math.multiply(convert_to_tensor(variance), 1.0 - f),
+                                      _math.multiply(corrected, f))
+            # TF's FusedBatchNormGrad uses only y's gradient: the statistics outputs pass
+            # none back.
+            return y, _stop_gradient(batch_mean), _stop_gradient(corrected)
+        # ... and in inference it gives mean and variance no gradient at all.
+        mean = _stop_gradient(convert_to_tensor(mean, dtype_hint=x.dtype))
+        variance = _stop_gradient(convert_to_tensor(variance, dtype_hint=x.dtype))
+        return batch_normalization(x, mean, variance, offset, scale, epsilon), mean, variance
+
+
+def local_response_normalization(input, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5,  # noqa: A002
+                                 name=None) -> Tensor:
+    """`tf.nn.local_response_normalization` (`tf.nn.lrn`): x / (bias + alpha *
+    sum(x^2 over depth +-depth_radius)) ** beta, on 4-D input with a known depth. The
+    window sum adds shifted slices of the zero-padded squares, so TF's LRNGrad follows
+    from the parts."""
+    x = convert_to_tensor(input)
+    if x.shape.rank is not None and x.shape.rank != 4:
+        raise ValueError(f"local_response_normalization: input must be 4-D, got {x.shape}")
+    depth = x.shape[-1] if x.shape.rank is not None else None
+    if depth is None:
+        raise ValueError("local_response_normalization: the depth (last dimension) must be "
+                         "known")
+    r = int(depth_radius)
+    if r < 0:
+        raise ValueError(f"local_response_normalization: depth_radius must be >= 0, got {r}")
+    with x.graph.name_scope(name or "LRN"):
+        padded = _array.pad(_math.square(x), [[0, 0], [0, 0], [0, 0], [r, r]])
+        windows = [padded[..., k:k + depth] for k in range(2 * r + 1)]
+        sqr_sum = windows[0] if len(windows) == 1 else _add_n(windows)
+        base = _math.add(_math.multiply(sqr_sum, float(alpha)), float(bias))
+        return _math.multiply(x, _math.pow(base, -float(beta)))
+
+
+lrn = local_response_normalization
+
+
 __all__ = [*_nn_all, "conv2d_transpose", "conv1d", "depthwise_conv2d", "separable_conv2d",
            "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
            "depthwise_conv2d_native_backprop_filter", "xw_plus_b", "relu_layer", "selu",
            "softsign", "swish",
            "silu", "weighted_cross_entropy_with_logits", "sufficient_statistics",
            "normalize_moments", "zero_fraction", "rnn_cell", "static_rnn", "dynamic_rnn",
-           "bidirectional_dynamic_rnn", "static_bidirectional_rnn"]
+           "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "crelu", "gelu",
+           "log_poisson_loss", "weighted_moments", "fused_batch_norm",
+           "local_response_normalization", "lrn"]

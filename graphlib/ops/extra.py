@@ -41,6 +41,7 @@ from .core import (
     broadcast_like,
     constant,
     convert_to_tensor,
+    identity,
     ones_like,
     sum_to_shape,
     zeros_like,
@@ -2139,6 +2140,260 @@ def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, s
                              name=name or "DepthwiseConv2dNativeBackpropFilter").outputs[0]
 
 
+# -- round 5: TF1 composites (roll, batch_gather, truncated division, euclidean norm, average
+# norm clipping, space/depth rearrangements, bincount, histograms, searchsorted) -----------
+
+def _static_int(value, what: str) -> int:
+    """A Python int from an int, NumPy integer or a constant int tensor."""
+    if isinstance(value, Tensor):
+        known = value.op.attrs.get("value") if value.op.type == "const" else None
+        if known is None or np.ndim(known) != 0:
+            raise ValueError(f"{what} must be a constant scalar integer")
+        value = known
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _static_dim(x: Tensor, axis: int) -> int | Tensor:
+    dim = x.shape.dims[axis] if x.shape.rank is not None else None
+    return dim if dim is not None else array_ops.shape(x)[axis]
+
+
+def roll(input, shift, axis, name=None) -> Tensor:  # noqa: A002
+    """`tf.roll`: elements shifted by `shift` along `axis` (both scalars or equal-length
+    lists), wrapping around. A gather of `(i - shift) mod n` per axis, so the gradient is
+    the opposite roll (gather's scatter-add)."""
+    x = convert_to_tensor(input)
+    shifts = shift if isinstance(shift, (list, tuple)) else [shift]
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift and axis must have the same length, got "
+                         f"{len(shifts)} and {len(axes)}")
+    with x.graph.name_scope(name or "Roll"):
+        for s, a in zip(shifts, axes):
+            a = _static_int(a, "roll: axis")
+            if x.shape.rank is not None and not -x.shape.rank <= a < x.shape.rank:
+                raise ValueError(f"roll: axis {a} is out of range for rank {x.shape.rank}")
+            n = _static_dim(x, a)
+            s = convert_to_tensor(s, dtype_hint=dtypes.int32)
+            index = math_ops.floormod(
+                array_ops.range(0, n) - math_ops.cast(s, dtypes.int32), n)
+            x = array_ops.gather(x, index, axis=a)
+        return x
+
+
+def reverse_v2(tensor, axis, name=None) -> Tensor:
+    """`tf.reverse_v2`: the same op as `tf.reverse`."""
+    return array_ops.reverse(tensor, axis, name=name)
+
+
+def batch_gather(params, indices, name=None) -> Tensor:
+    """`tf.batch_gather` (deprecated in TF1): gather along the axis after the batch axes
+    shared by `params` and `indices`, i.e. `gather(..., batch_dims=rank(indices) - 1)`."""
+    i = convert_to_tensor(indices)
+    if i.shape.rank is None:
+        raise ValueError("batch_gather: the rank of indices must be known")
+    p = convert_to_tensor(params)
+    batch = max(i.shape.rank - 1, 0)
+    return array_ops.gather(p, i, axis=batch, batch_dims=batch, name=name or "BatchGather")
+
+
+def _sign_mismatch(r: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    """Where floor and truncated division differ: a nonzero remainder and x, y of opposite
+    signs."""
+    zero = zeros_like(r)
+    return math_ops.logical_and(math_ops.not_equal(r, zero),
+                                math_ops.not_equal(math_ops.less(x, zeros_like(x)),
+                                                   math_ops.less(y, zeros_like(y))))
+
+
+def _binary_args(x, y) -> tuple[Tensor, Tensor]:
+    if isinstance(x, Tensor) or not isinstance(y, Tensor):
+        x = convert_to_tensor(x)
+        return x, convert_to_tensor(y, dtype_hint=x.dtype)
+    y = convert_to_tensor(y)
+    return convert_to_tensor(x, dtype_hint=y.dtype), y
+
+
+def truncatediv(x, y, name=None) -> Tensor:
+    """`tf.truncatediv`: x / y rounded toward zero (C semantics), for integers and floats.
+    Built as floordiv plus one where the signs differ and the division is inexact."""
+    x, y = _binary_args(x, y)
+    if x.dtype != y.dtype:
+        raise TypeError(f"truncatediv: x and y must have the same dtype, got {x.dtype.name} "
+                        f"and {y.dtype.name}")
+    with x.graph.name_scope(name or "TruncateDiv"):
+        q = math_ops.floordiv(x, y)
+        mismatch = _sign_mismatch(math_ops.floormod(x, y), x, y)
+        return q + math_ops.cast(mismatch, x.dtype)
+
+
+def truncatemod(x, y, name=None) -> Tensor:
+    """`tf.truncatemod`: the remainder of truncated division (C's `%` / `fmod`), with the
+    sign of x. Built as floormod minus y where the signs differ, so it is exact."""
+    x, y = _binary_args(x, y)
+    if x.dtype != y.dtype:
+        raise TypeError(f"truncatemod: x and y must have the same dtype, got {x.dtype.name} "
+                        f"and {y.dtype.name}")
+    with x.graph.name_scope(name or "TruncateMod"):
+        r = math_ops.floormod(x, y)
+        return r - math_ops.where(_sign_mismatch(r, x, y), broadcast_like(y, r),
+                                   zeros_like(r))
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
+    """`tf.math.reduce_euclidean_norm`: sqrt(sum(x**2)) over `axis`. Integer inputs give
+    the truncated integer norm, as TF's EuclideanNorm kernel."""
+    x = convert_to_tensor(input_tensor)
+    with x.graph.name_scope(name or "EuclideanNorm"):
+        y = math_ops.cast(x, dtypes.float64) if x.dtype.is_integer else x
+        out = math_ops.sqrt(reduce_ops.reduce_sum(math_ops.square(y), axis,
+                                                  keepdims=bool(keepdims)))
+        return math_ops.cast(out, x.dtype) if x.dtype.is_integer else out
+
+
+def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:
+    """`tf.clip_by_average_norm`: t scaled so that its L2 norm divided by its number of
+    elements is at most clip_norm; built as TF's Python builds it."""
+    t = convert_to_tensor(t)
+    with t.graph.name_scope(name or "clip_by_average_norm"):
+        clip_norm = convert_to_tensor(clip_norm, dtype_hint=t.dtype)
+        n_element = math_ops.cast(array_ops.size(t), t.dtype)
+        l2norm_inv = math_ops.rsqrt(reduce_ops.reduce_sum(
+            t * t, list(range(t.shape.rank)) if t.shape.rank is not None else None))
+        return identity(
+            t * clip_norm * math_ops.minimum(l2norm_inv * n_element, 1.0 / clip_norm),
+            name="clip_by_average_norm")
+
+
+def _shape_of(dims: list) -> list | Tensor:
+    """A shape argument from static ints and scalar tensors: a list when all are static."""
+    if all(isinstance(d, int) for d in dims):
+        return dims
+    return array_ops.stack([convert_to_tensor(d, dtype_hint=dtypes.int32) for d in dims])
+
+
+def _nhwc(x: Tensor, data_format: str, what: str) -> list:
+    if data_format != "NHWC":
+        raise ValueError(f"{what}: only data_format='NHWC' is supported, got {data_format!r}")
+    if x.shape.rank is not None and x.shape.rank != 4:
+        raise ValueError(f"{what}: input must be 4-D (NHWC), got shape {x.shape}")
+    return [_static_dim(x, k) for k in range(4)]
+
+
+def space_to_depth(input, block_size, name=None, data_format="NHWC") -> Tensor:  # noqa: A002
+    """`tf.space_to_depth`: each block_size x block_size spatial block moved into the
+    channels (row-major in the block, then channel), as a reshape/transpose/reshape."""
+    x = convert_to_tensor(input)
+    b = _static_int(block_size, "block_size")
+    if b < 2:
+        raise ValueError(f"space_to_depth: block_size must be at least 2, got {b}")
+    n, h, w, c = _nhwc(x, data_format, "space_to_depth")
+    for dim, what in ((h, "height"), (w, "width")):
+        if isinstance(dim, int) and dim % b:
+            raise ValueError(f"space_to_depth: {what} {dim} is not divisible by "
+                             f"block_size {b}")
+    with x.graph.name_scope(name or "SpaceToDepth"):
+        y = array_ops.reshape(x, _shape_of([n, h // b, b, w // b, b, c]))
+        y = array_ops.transpose(y, [0, 1, 3, 2, 4, 5])
+        return array_ops.reshape(y, _shape_of([n, h // b, w // b, c * (b * b)]))
+
+
+def depth_to_space(input, block_size, name=None, data_format="NHWC") -> Tensor:  # noqa: A002
+    """`tf.depth_to_space`: the inverse of space_to_depth (channels spread into
+    block_size x block_size spatial blocks)."""
+    x = convert_to_tensor(input)
+    b = _static_int(block_size, "block_size")
+    if b < 2:
+        raise ValueError(f"depth_to_space: block_size must be at least 2, got {b}")
+    n, h, w, c = _nhwc(x, data_format, "depth_to_space")
+    if isinstance(c, int) and c % (b * b):
+        raise ValueError(f"depth_to_space: depth {c} is not divisible by block_size**2 "
+                         f"= {b * b}")
+    with x.graph.name_scope(name or "DepthToSpace"):
+        y = array_ops.reshape(x, _shape_of([n, h, w, b, b, c // (b * b)]))
+        y = array_ops.transpose(y, [0, 1, 3, 2, 4, 5])
+        return array_ops.reshape(y, _shape_of([n, h * b, w * b, c // (b * b)]))
+
+
+def _counts(ids: Tensor, weights: Tensor, size: Tensor) -> Tensor:
+    """Per-bin sums of `weights` at `ids` for bins [0, size); ids >= size are dropped (as
+    TF's Bincount) by routing them to an extra bin that is sliced off."""
+    ids = math_ops.cast(ids, dtypes.int32)
+    ids = math_ops.where(math_ops.less(ids, size), ids, broadcast_like(size, ids))
+    summed = array_ops.unsorted_segment_sum(weights, ids, size + 1)
+    return array_ops.slice(summed, [0], array_ops.reshape(size, [1]))
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int32,
+             name=None) -> Tensor:
+    """`tf.bincount` / `tf.math.bincount`: how often (or with what total weight) each value
+    0..max(arr) occurs; the length is max(arr) + 1 raised to `minlength` and capped at
+    `maxlength` (values past the cap are dropped). The result has the dtype of `weights`,
+    else `dtype`."""
+    arr = convert_to_tensor(arr, dtype_hint=dtypes.int32)
+    if arr.dtype != dtypes.int32:
+        raise TypeError(f"bincount: arr must be int32, got {arr.dtype.name}")
+    with arr.graph.name_scope(name or "bincount"):
+        flat = array_ops.reshape(arr, [-1])
+        nonempty = math_ops.cast(math_ops.greater(array_ops.size(flat), 0), dtypes.int32)
+        size = nonempty * (reduce_ops.reduce_max(flat) + 1)
+        if minlength is not None:
+            size = math_ops.maximum(convert_to_tensor(minlength, dtype_hint=dtypes.int32),
+                                    size)
+        if maxlength is not None:
+            size = math_ops.minimum(convert_to_tensor(maxlength, dtype_hint=dtypes.int32),
+                                    size)
+        if weights is None:
+            w = ones_like(flat, dtype=dtypes.as_dtype(dtype))
+        else:
+            w = array_ops.reshape(convert_to_tensor(weights), [-1])
+        return _counts(flat, w, size)
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=dtypes.int32,
+                          name=None) -> Tensor:
+    """`tf.histogram_fixed_width`: counts of `values` in `nbins` equal bins spanning
+    value_range; values below/above the range land in the first/last bin."""
+    v = convert_to_tensor(values)
+    with v.graph.name_scope(name or "histogram_fixed_width"):
+        if v.dtype.is_integer:
+            v = math_ops.cast(v, dtypes.float64)
+        lo_hi = math_ops.cast(convert_to_tensor(value_range, dtype_hint=v.dtype), v.dtype)
+        nbins_t = convert_to_tensor(nbins, dtype_hint=dtypes.int32)
+        nbins_float = math_ops.cast(nbins_t, v.dtype)
+        scaled = (array_ops.reshape(v, [-1]) - lo_hi[0]) / (lo_hi[1] - lo_hi[0])
+        index = math_ops.clip_by_value(math_ops.floor(nbins_float * scaled), 0.0,
+                                       nbins_float - 1.0)
+        index = math_ops.cast(index, dtypes.int32)
+        return array_ops.unsorted_segment_sum(ones_like(index, dtype=dtypes.as_dtype(dtype)),
+                                             index, nbins_t)
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32,
+                 name=None) -> Tensor:
+    """`tf.searchsorted`: per row of the innermost axis, the insertion index of each value
+    in the sorted sequence (`side="left"`: first such index, `"right"`: last). Counts the
+    sequence entries below (or not above) each value."""
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    seq = convert_to_tensor(sorted_sequence)
+    v = convert_to_tensor(values, dtype_hint=seq.dtype)
+    if seq.dtype != v.dtype:
+        raise TypeError(f"searchsorted: sorted_sequence and values must have the same dtype, "
+                        f"got {seq.dtype.name} and {v.dtype.name}")
+    if seq.shape.rank is not None and v.shape.rank is not None and (
+            seq.shape.rank != v.shape.rank or
+            not seq.shape[:-1].is_compatible_with(v.shape[:-1])):
+        raise ValueError(f"searchsorted: sorted_sequence {seq.shape} and values {v.shape} "
+                         "must share all but the innermost dimension")
+    with seq.graph.name_scope(name or ("LowerBound" if side == "left" else "UpperBound")):
+        compare = math_ops.less if side == "left" else math_ops.less_equal
+        hits = compare(array_ops.expand_dims(seq, -2), array_ops.expand_dims(v, -1))
+        return reduce_ops.reduce_sum(math_ops.cast(hits, dtypes.as_dtype(out_type)), -1)
+
+
 __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "identity_n",
            "top_k", "in_top_k", "sequence_mask", "count_nonzero", "eye", "norm",
            "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean",
@@ -2154,4 +2409,7 @@ __all__ = ["gather_nd", "scatter_nd", "einsum", "tensordot", "div_no_nan", "iden
            "asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2", "unique",
            "unique_with_counts", "setdiff1d", "dynamic_partition", "dynamic_stitch", "Assert",
            "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
-           "depthwise_conv2d_native_backprop_filter"]
+           "depthwise_conv2d_native_backprop_filter", "roll", "reverse_v2", "batch_gather",
+           "truncatediv", "truncatemod", "reduce_euclidean_norm", "clip_by_average_norm",
+           "space_to_depth", "depth_to_space", "bincount", "histogram_fixed_width",
+           "searchsorted"]

@@ -513,3 +513,156 @@ def _conv1d(x, f, stride, pad):
         x = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
     n = (x.shape[1] - k) // stride + 1
     return np.stack([np.tensordot(x[:, i * stride:i * stride + k], f, 2) for i in range(n)], 1)
+
+
+# -- round 5: TF1 composites (roll ... lrn); the random ones live in tests/test_extra_ops.py
+def _truncdiv(x, y):
+    return (np.sign(x) * np.sign(y) * (np.abs(x) // np.abs(y))).astype(x.dtype)
+
+
+def _space_to_depth(x, b):
+    n, h, w, c = x.shape
+    y = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
+    return y.reshape(n, h // b, w // b, b * b * c)
+
+
+def _lrn(x, r, bias, alpha, beta):
+    sq = np.pad(x.astype(np.float64) ** 2, [(0, 0)] * 3 + [(r, r)])
+    window = sum(sq[..., k:k + x.shape[-1]] for k in range(2 * r + 1))
+    return (x / (bias + alpha * window) ** beta).astype(x.dtype)
+
+
+def _gelu(x, approximate):
+    from math import erf, sqrt
+    if approximate:
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    return (0.5 * x * (1 + np.vectorize(erf)(x / sqrt(2)))).astype(x.dtype)
+
+
+def _log_poisson(t, li):
+    stirling = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
+    return np.exp(li) - li * t + np.where((t >= 0) & (t <= 1), 0, stirling)
+
+
+def _weighted_moments(x, w, axes):
+    w = np.broadcast_to(w, x.shape)
+    mean = (w * x).sum(axes, keepdims=True) / w.sum(axes, keepdims=True)
+    var = (w * (x - mean) ** 2).sum(axes, keepdims=True) / w.sum(axes, keepdims=True)
+    return [mean.squeeze(axes), var.squeeze(axes)]
+
+
+def _bn_train(x, s, o):
+    m, v = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    n = x.size // x.shape[-1]
+    return [(x - m) / np.sqrt(v + 1e-3) * s + o, m, v * n / (n - 1)]
+
+
+SORTED = np.array([[1.0, 2.0, 2.0, 5.0], [-1.0, 0.0, 3.0, 3.0]], np.float32)
+PROBES = np.array([[2.0, 0.0, 6.0], [3.0, -2.0, 0.5]], np.float32)
+BN_MEAN = f32(4, seed=3)
+BN_VAR = pos32(4, seed=4)
+BINS_IN = np.array([[1, 5, 2], [2, 0, 7]], np.int32)
+
+CASES += [
+    Case("roll_axes", lambda tf, x: [tf.roll(x, 2, 0), tf.roll(x, [1, -2], [1, 2]),
+                                     tf.roll(x, 5, -1)],
+         [f32(3, 4, 5)], lambda x: [np.roll(x, 2, 0), np.roll(x, (1, -2), (1, 2)),
+                                    np.roll(x, 5, -1)]),
+    Case("reverse_v2", lambda tf, x: tf.reverse_v2(x, [0, 2]), [f32(2, 3, 4)],
+         lambda x: x[::-1, :, ::-1]),
+    Case("batch_gather", lambda tf, p, i: tf.batch_gather(p, i),
+         [f32(2, 4, 3), np.array([[3, 0, 3], [1, 2, 1]], np.int32)],
+         lambda p, i: np.take_along_axis(p, i[..., None].repeat(3, -1), 1)),
+    Case("truncatediv_truncatemod_int",
+         lambda tf, x, y: [tf.truncatediv(x, y), tf.truncatemod(x, y),
+                           tf.truncatediv(x, 3)],
+         [np.array([7, -7, 7, -7, 0, 6], np.int32), np.array([2, 2, -2, -2, 3, -3], np.int32)],
+         lambda x, y: [_truncdiv(x, y), np.fmod(x, y), _truncdiv(x, np.int32(3))],
+         grad=False),
+    Case("truncatediv_truncatemod_float",
+         lambda tf, x, y: [tf.truncatediv(x, y), tf.truncatemod(x, y)],
+         [np.array([7.0, -7.0, 7.5, -7.5, 0.0], np.float32),
+          np.array([2.0, 2.0, -2.0, -2.0, 3.0], np.float32)],
+         lambda x, y: [np.trunc(x / y), np.fmod(x, y)], grad=False,
+         notes="TF registers no gradient for TruncateDiv/TruncateMod"),
+    Case("reduce_euclidean_norm",
+         lambda tf, x: [tf.math.reduce_euclidean_norm(x), tf.math.reduce_euclidean_norm(
+             x, 1, keepdims=True)],
+         [f32(3, 4)], lambda x: [np.sqrt((x ** 2).sum()), np.sqrt((x ** 2).sum(1, keepdims=True))]),
+    Case("reduce_euclidean_norm_int", lambda tf, x: tf.math.reduce_euclidean_norm(x, 0),
+         [np.array([[3, 1], [4, 1]], np.int32)], lambda x: np.array([5, 1], np.int32),
+         grad=False),
+    Case("l2_normalize_math", lambda tf, x: tf.math.l2_normalize(x, 1), [f32(3, 4)],
+         lambda x: x / np.sqrt((x ** 2).sum(1, keepdims=True))),
+    Case("clip_by_average_norm", lambda tf, x: [tf.clip_by_average_norm(x, 0.1),
+                                                tf.clip_by_average_norm(x, 10.0)],
+         [f32(3, 4)], lambda x: [x * min(1.0, 0.1 * x.size / np.sqrt((x ** 2).sum())), x]),
+    Case("space_to_depth_depth_to_space",
+         lambda tf, x: [tf.space_to_depth(x, 2), tf.depth_to_space(x, 2)],
+         [f32(2, 4, 6, 4)],
+         lambda x: [_space_to_depth(x, 2),
+                    x.reshape(2, 4, 6, 2, 2, 1).transpose(0, 1, 3, 2, 4, 5).reshape(2, 8, 12, 1)]),
+    Case("bincount", lambda tf, a, w: [tf.bincount(a), tf.bincount(a, minlength=10),
+                                       tf.bincount(a, maxlength=3), tf.math.bincount(a, w)],
+         [BINS_IN, f32(2, 3)],
+         lambda a, w: [np.bincount(a.ravel()).astype(np.int32),
+                       np.bincount(a.ravel(), minlength=10).astype(np.int32),
+                       np.bincount(a.ravel())[:3].astype(np.int32),
+                       np.bincount(a.ravel(), w.ravel()).astype(np.float32)],
+         grad=False),
+    Case("histogram_fixed_width",
+         lambda tf, v: [tf.histogram_fixed_width(v, [-1.0, 1.0], 5),
+                        tf.histogram_fixed_width(v, [0.0, 2.0], nbins=3)],
+         [f32(4, 5)],
+         lambda v: [np.histogram(np.clip(v, -1, 0.999), 5, (-1, 1))[0].astype(np.int32),
+                    np.histogram(np.clip(v, 0, 1.999), 3, (0, 2))[0].astype(np.int32)],
+         grad=False),
+    Case("searchsorted", lambda tf, s, v: [tf.searchsorted(s, v),
+                                           tf.searchsorted(s, v, side="right")],
+         [SORTED, PROBES],
+         lambda s, v: [np.stack([np.searchsorted(a, b) for a, b in zip(s, v)]).astype(np.int32),
+                       np.stack([np.searchsorted(a, b, "right") for a, b in zip(s, v)]
+                                ).astype(np.int32)], grad=False),
+    Case("crelu", lambda tf, x: tf.nn.crelu(x), [f32(2, 3)],
+         lambda x: np.maximum(np.concatenate([x, -x], -1), 0)),
+    Case("gelu_exact_and_tanh",
+         lambda tf, x: [tf.nn.gelu(x), tf.nn.gelu(x, approximate=True)], [f32(3, 4)],
+         lambda x: [_gelu(x, False), _gelu(x, True)], tf=False,
+         notes="tf.compat.v1.nn has no gelu; checked against TF2's in test_extra_ops.py"),
+    Case("log_poisson_loss", lambda tf, t, li: [tf.nn.log_poisson_loss(t, li),
+                                                tf.nn.log_poisson_loss(t, li, True)],
+         [pos32(3, 4, low=0.2, high=3.0), f32(3, 4, seed=1)],
+         lambda t, li: [np.exp(li) - li * t, _log_poisson(t, li)], rtol=1e-5, atol=1e-5),
+    Case("weighted_moments",
+         lambda tf, x, w: list(tf.nn.weighted_moments(x, [0, 2], w)),
+         [f32(3, 2, 4), pos32(3, 1, 4, seed=1)],
+         lambda x, w: _weighted_moments(x, w, (0, 2)), rtol=1e-5, atol=1e-5),
+    # TF's FusedBatchNormGrad passes nothing back through the statistics outputs, nor (in
+    # inference) to mean/variance, so finite differences check y alone.
+    Case("fused_batch_norm_training",
+         lambda tf, x, s, o: list(tf.nn.fused_batch_norm(x, s, o)),
+         [f32(2, 3, 2, 4), pos32(4, seed=1), f32(4, seed=2)], _bn_train,
+         rtol=1e-4, atol=1e-5, grad=False),
+    Case("fused_batch_norm_training_y",
+         lambda tf, x, s, o: tf.nn.fused_batch_norm(x, s, o, epsilon=0.01)[0],
+         [f32(2, 3, 2, 4), pos32(4, seed=1), f32(4, seed=2)], None,
+         rtol=1e-4, atol=1e-5, grad_tol=1e-4),
+    Case("fused_batch_norm_inference",
+         lambda tf, x, s, o, m, v: list(tf.nn.fused_batch_norm(x, s, o, m, v,
+                                                               is_training=False)),
+         [f32(2, 3, 2, 4), pos32(4, seed=1), f32(4, seed=2), f32(4, seed=3), pos32(4, seed=4)],
+         lambda x, s, o, m, v: [(x - m) / np.sqrt(v + 1e-3) * s + o, m, v],
+         rtol=1e-5, atol=1e-5, grad=False),
+    Case("fused_batch_norm_inference_y",
+         lambda tf, x, s, o: tf.nn.fused_batch_norm(x, s, o, BN_MEAN, BN_VAR,
+                                                    is_training=False)[0],
+         [f32(2, 3, 2, 4), pos32(4, seed=1), f32(4, seed=2)],
+         lambda x, s, o: (x - BN_MEAN) / np.sqrt(BN_VAR + 1e-3) * s + o,
+         rtol=1e-5, atol=1e-5),
+    Case("local_response_normalization",
+         lambda tf, x: [tf.nn.lrn(x, 2, 1.0, 0.5, 0.75),
+                        tf.nn.local_response_normalization(x, depth_radius=0, bias=2.0)],
+         [f32(2, 3, 2, 5)],
+         lambda x: [_lrn(x, 2, 1.0, 0.5, 0.75), _lrn(x, 0, 2.0, 1.0, 0.5)],
+         rtol=1e-5, atol=1e-6, grad_tol=1e-4),
+]
