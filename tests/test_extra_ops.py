@@ -363,3 +363,149 @@ def test_depthwise_conv2d_is_a_conv2d_per_channel(channels, multiplier, stride, 
                          dilations=[1, rate, rate, 1]) for c in range(channels)], -1)
         got, want = _run([out, per_channel])
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+# -- round 5: roll, space/depth, bincount, searchsorted, random draws and initializers
+@st.composite
+def roll_args(draw):
+    rank = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
+    axes = draw(st.lists(st.integers(-rank, rank - 1), min_size=1, max_size=rank, unique=True))
+    shifts = draw(st.lists(st.integers(-7, 7), min_size=len(axes), max_size=len(axes)))
+    return np.random.default_rng(draw(st.integers(0, 2**16))).standard_normal(shape), \
+        shifts, axes
+
+
+@SETTINGS
+@given(roll_args())
+def test_roll_matches_numpy_and_its_gradient_rolls_back(args):
+    x, shifts, axes = args
+    w = np.random.default_rng(1).standard_normal(x.shape)
+    with gj.Graph().as_default():
+        t = gj.constant(x)
+        shift = gj.placeholder(gj.int32, [len(shifts)])
+        y = gj.roll(t, [shift[k] for k in range(len(shifts))], axes)
+        grad = gj.gradients(gj.reduce_sum(y * w), t)[0]
+        got, g = _run([y, grad], {shift: np.array(shifts, np.int32)})
+    np.testing.assert_allclose(got, np.roll(x, shifts, axes))
+    np.testing.assert_allclose(g, np.roll(w, [-s for s in shifts], axes))
+
+
+@SETTINGS
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+       st.integers(2, 3))
+def test_space_to_depth_inverts_depth_to_space(n, hb, wb, c, b):
+    x = np.arange(n * hb * b * wb * b * c, dtype=np.float64).reshape(n, hb * b, wb * b, c)
+    with gj.Graph().as_default():
+        down = gj.space_to_depth(x, b)
+        assert down.shape.as_list() == [n, hb, wb, b * b * c]
+        up = gj.depth_to_space(down, b)
+        got_down, got_up = _run([down, up])
+    np.testing.assert_array_equal(got_up, x)
+    # the depth of each output pixel lists its block row-major, channels innermost
+    np.testing.assert_array_equal(got_down[0, 0, 0], x[0, :b, :b].reshape(-1))
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 9), min_size=0, max_size=12), st.integers(0, 12),
+       st.one_of(st.none(), st.integers(0, 12)))
+def test_bincount_lengths_match_numpy(values, minlength, maxlength):
+    arr = np.array(values, np.int32)
+    with gj.Graph().as_default():
+        got = _run(gj.bincount(gj.constant(arr, gj.int32), minlength=minlength,
+                               maxlength=maxlength))
+    expected = np.bincount(arr, minlength=minlength)
+    if maxlength is not None:
+        expected = expected[:maxlength]
+    np.testing.assert_array_equal(got, expected.astype(np.int32))
+
+
+@SETTINGS
+@given(st.lists(st.integers(-5, 5), min_size=1, max_size=8),
+       st.lists(st.integers(-7, 7), min_size=1, max_size=6),
+       st.sampled_from(["left", "right"]))
+def test_searchsorted_matches_numpy(seq, values, side):
+    seq = np.sort(np.array(seq, np.float64))
+    values = np.array(values, np.float64)
+    with gj.Graph().as_default():
+        got = _run(gj.searchsorted(seq, values, side=side, out_type=gj.int64))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.searchsorted(seq, values, side))
+
+
+def test_round5_build_errors():
+    with gj.Graph().as_default():
+        with pytest.raises(ValueError, match="not divisible"):
+            gj.space_to_depth(np.zeros((1, 3, 4, 1), np.float32), 2)
+        with pytest.raises(ValueError, match="divisible by block_size"):
+            gj.depth_to_space(np.zeros((1, 2, 2, 3), np.float32), 2)
+        with pytest.raises(ValueError, match="same length"):
+            gj.roll(np.zeros(3), [1, 2], [0])
+        with pytest.raises(ValueError, match="side"):
+            gj.searchsorted([1.0], [1.0], side="middle")
+        with pytest.raises(TypeError, match="same dtype"):
+            gj.truncatediv(gj.constant([1]), gj.constant([1.0]))
+        with pytest.raises(ValueError, match="mean and variance"):
+            gj.nn.fused_batch_norm(np.zeros((1, 1, 1, 2), np.float32), [1.0, 1.0], [0.0, 0.0],
+                                   is_training=False)
+        with pytest.raises(ValueError, match="two-dimensional"):
+            gj.orthogonal_initializer()([3])
+
+
+def test_random_crop_is_a_window_of_the_input():
+    x = np.arange(5 * 6 * 2, dtype=np.float32).reshape(5, 6, 2)
+    with gj.Graph().as_default():
+        crop = gj.random_crop(x, [2, 3, 2], seed=3)
+        too_big = gj.image.random_crop(x, [6, 1, 1])
+        with gj.Session() as sess:
+            crops = [sess.run(crop) for _ in range(40)]
+            with pytest.raises(gj.errors.InvalidArgumentError):
+                sess.run(too_big)
+    corners = set()
+    for c in crops:
+        assert c.shape == (2, 3, 2)
+        top, left = divmod(int(c[0, 0, 0]) // 2, 6)
+        np.testing.assert_array_equal(c, x[top:top + 2, left:left + 3])
+        corners.add((top, left))
+    assert len(corners) > 5  # 16 possible corners: the offset does vary
+
+
+def test_categorical_frequencies_follow_softmax():
+    probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.0, 0.5]])
+    with gj.Graph().as_default():
+        draws = gj.random.categorical(np.log(np.maximum(probs, 1e-30)), 20000, seed=7)
+        legacy = gj.multinomial(np.log([[0.2, 0.8]]), 5, output_dtype=gj.int32)
+        got, small = _run([draws, legacy])
+    assert got.shape == (2, 20000) and got.dtype == np.int64
+    assert small.shape == (1, 5) and small.dtype == np.int32
+    for row, p in zip(got, probs):
+        freq = np.bincount(row, minlength=3) / row.size
+        np.testing.assert_allclose(freq, p, atol=0.015)
+
+
+def test_orthogonal_and_unit_scaling_initializers():
+    with gj.Graph().as_default():
+        tall = gj.orthogonal_initializer(gain=2.0, seed=1)([3, 4, 5])
+        wide = gj.orthogonal_initializer(seed=2)([2, 6])
+        uniform = gj.uniform_unit_scaling_initializer(factor=1.5, seed=3)([8, 3, 200])
+        t, w, u = _run([tall, wide, uniform])
+    flat = t.reshape(12, 5)
+    np.testing.assert_allclose(flat.T @ flat, 4.0 * np.eye(5), atol=1e-5)
+    np.testing.assert_allclose(w @ w.T, np.eye(2), atol=1e-5)
+    limit = 1.5 * np.sqrt(3 / 24)
+    assert np.abs(u).max() <= limit and np.abs(u).max() > 0.9 * limit
+    np.testing.assert_allclose(u.std(), limit / np.sqrt(3), rtol=0.05)
+
+
+def test_gelu_matches_tensorflow2():
+    tf2 = pytest.importorskip("tensorflow")
+    x = np.linspace(-4, 4, 33).astype(np.float32)
+    with gj.Graph().as_default():
+        ours = _run([gj.nn.gelu(x), gj.nn.gelu(x, approximate=True)])
+    # a graph of its own: other tests may have turned eager execution off process-wide
+    with tf2.Graph().as_default() as graph:
+        fetches = [tf2.nn.gelu(x), tf2.nn.gelu(x, approximate=True)]
+    with tf2.compat.v1.Session(graph=graph) as sess:
+        theirs = sess.run(fetches)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
