@@ -144,6 +144,15 @@ from .image import random_crop
 from .initializers import orthogonal_initializer, uniform_unit_scaling_initializer
 from .random import multinomial
 
+from .misc import (
+    colocate_with,
+    container,
+    hessians,
+    make_template,
+    py_function,
+    switch_case,
+)
+
 # `tf.compat.v1.X` spells the same API as `tf.X` here.
 compat = _types.SimpleNamespace(v1=_types.ModuleType("graphjit.compat.v1"))
 compat.v1.__dict__.update({k: v for k, v in globals().items() if not k.startswith("_")})

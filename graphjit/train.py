@@ -13,7 +13,8 @@ Session run commits all its writes at once); every variable update waits for eve
 gradient of the same `apply_gradients` (TF1 gates per op by default), so a gradient that
 reads another variable always sees the value from before the step, in any executor.
 
-Checkpoints and `write_graph` live elsewhere; the facade re-exports them here.
+Checkpoints and `write_graph` live elsewhere; the facade re-exports them here, as it does
+`Coordinator` and `start_queue_runners` (graphjit.misc).
 
 May import: graphjit.graphlib.
 """
@@ -31,6 +32,7 @@ from .graphlib.ops import math as _math
 from .graphlib.ops.core import convert_to_tensor, group, tuple_
 from .graphlib.ops.state import Variable
 from .graphlib.serialization import write_graph
+from .misc import Coordinator, start_queue_runners
 from .runtime.checkpoint import (
     Saver,
     checkpoint_exists,
@@ -758,4 +760,4 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOp
            "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists", "list_variables",
            "write_graph", "AdagradOptimizer", "AdadeltaOptimizer", "ExponentialMovingAverage",
            "piecewise_constant", "polynomial_decay", "natural_exp_decay",
-           "inverse_time_decay", "cosine_decay"]
+           "inverse_time_decay", "cosine_decay", "Coordinator", "start_queue_runners"]

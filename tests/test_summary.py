@@ -215,3 +215,60 @@ def test_without_tensorboard_the_error_says_how_to_install(monkeypatch, tmp_path
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ImportError, match=r"graphjit\[viz\]"):
         summary.FileWriter(str(tmp_path))
+
+
+# --- the small TF1 APIs of graphjit.misc (also run against TF in
+# tests/tf_programs/summary_training_loop.py) ---
+
+def test_coordinator_join_reraises_the_reported_exception_but_not_a_clean_stop():
+    import threading
+
+    coord = gj.train.Coordinator()
+
+    def worker():
+        with coord.stop_on_exception():
+            raise RuntimeError("worker failed")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with pytest.raises(RuntimeError, match="worker failed"):
+        coord.join([thread])
+    assert coord.should_stop() and coord.joined
+    coord.clear_stop()
+    assert not coord.should_stop()
+    coord.request_stop(gj.errors.OutOfRangeError(None, None, "end of input"))
+    coord.join([])  # an OutOfRangeError is a clean stop
+    assert gj.train.start_queue_runners(coord=coord) == []
+
+
+def test_template_shares_variables_and_rejects_new_ones_later():
+    with gj.Graph().as_default():
+        def dense(x):
+            return x * gj.get_variable("v", initializer=2.0)
+
+        shared = gj.make_template("dense", dense)
+        shared(1.0)
+        shared(3.0)
+        assert [v.name for v in gj.trainable_variables()] == ["dense/v:0"]
+
+        def leaky(x):
+            return x * gj.Variable(1.0)
+
+        fresh = gj.make_template("leaky", leaky)
+        fresh(1.0)
+        with pytest.raises(ValueError, match="after the first time"):
+            fresh(1.0)
+
+
+def test_hessians_of_a_cubic_and_switch_case_defaults():
+    with gj.Graph().as_default():
+        x = gj.constant(np.array([[1.0, 2.0], [3.0, -1.0]]))
+        (hessian,) = gj.hessians(gj.reduce_sum(x ** 3), x)
+        index = gj.placeholder(gj.int32, [])
+        picked = gj.switch_case(index, {1: lambda: gj.constant(10), 4: lambda: gj.constant(40)},
+                                default=lambda: gj.constant(-1))
+        with gj.Session() as sess:
+            value = sess.run(hessian)
+            assert [sess.run(picked, {index: i}) for i in (1, 4, 2)] == [10, 40, -1]
+    expected = np.diag(6 * np.array([1.0, 2.0, 3.0, -1.0])).reshape(2, 2, 2, 2)
+    np.testing.assert_allclose(value, expected)
