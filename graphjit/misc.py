@@ -22,9 +22,10 @@ import numpy as np
 
 from .graphlib.control_flow import case
 from .graphlib.gradients import gradients
-from .graphlib.graph import GraphKeys, get_default_graph, name_scope
+from .graphlib.graph import GraphKeys, Tensor, get_default_graph, name_scope
 from .graphlib.ops.core import convert_to_tensor
 from .graphlib.ops.pyfunc import py_func
+from .graphlib.ops.state import Variable
 from .graphlib.variable_scope import variable_scope
 
 
@@ -93,6 +94,9 @@ def hessians(ys, xs, name: str = "hessians", colocate_gradients_with_ops: bool =
     from .graphlib.ops.core import zeros_like
     xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     for x in xs:
+        if not isinstance(x, (Tensor, Variable)):
+            raise TypeError(f"hessians: xs must be Tensors or Variables, got "
+                            f"{type(x).__name__}")
         if not x.shape.is_fully_defined():
             raise ValueError(f"hessians needs a fully known shape for {x.name}, got "
                              f"{x.shape}")
