@@ -141,8 +141,15 @@ def test_there_are_enough_programs():
     assert len(PROGRAMS) >= 15
 
 
+def _skip_without_requirements(name: str) -> None:
+    """A program may list optional packages it needs besides TensorFlow (`REQUIRES`)."""
+    for package in getattr(_load(name), "REQUIRES", ()):
+        pytest.importorskip(package)
+
+
 @pytest.mark.parametrize("name,seed", CASES, ids=IDS)
 def test_interpreted_matches_tensorflow(name: str, seed: int):
+    _skip_without_requirements(name)
     tf = _tensorflow()
     if tf is None:
         pytest.skip("TensorFlow is not installed")
@@ -174,6 +181,7 @@ def _compiled_params():
 
 @pytest.mark.parametrize("name,seed", _compiled_params())
 def test_compiled_matches_interpreted(name: str, seed: int):
+    _skip_without_requirements(name)
     rtol, atol = _tolerances(name)
     reference = run_program(name, graphjit_as_tf("interpreted"), seed)
     compiled = run_program(name, graphjit_as_tf("compiled"), seed)

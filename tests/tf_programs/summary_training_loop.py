@@ -8,7 +8,8 @@ framework's fetched value into the Summary's tags and values (float values to to
 the loss may differ by an ulp; constants' summaries must agree byte for byte)."""
 
 import numpy as np
-from tensorboard.compat.proto import summary_pb2
+
+REQUIRES = ("tensorboard",)  # its Summary proto parses the fetched summaries
 
 
 def as_bytes(value) -> bytes:
@@ -16,6 +17,7 @@ def as_bytes(value) -> bytes:
 
 
 def parse(value) -> dict:
+    from tensorboard.compat.proto import summary_pb2
     out = {}
     for v in summary_pb2.Summary.FromString(as_bytes(value)).value:
         if v.HasField("histo"):
