@@ -1049,20 +1049,27 @@ def _segment_sum_infer(data, segment_ids, num_segments):
     return Spec(data.dtype, [n] + ddims[len(idims):])
 
 
-def _segment_sum_reference(data, segment_ids, num_segments):
+def segment_rows(data, segment_ids, num_segments, what: str):
+    """(number of segments, flat ids, data as one row per id) for an unsorted segment
+    reduction's reference kernel, after TF's checks (ids a prefix of data's shape, below
+    num_segments; negative ids are the caller's to drop)."""
     n = int(np.asarray(num_segments).reshape(-1)[0])
     k = segment_ids.ndim
     if data.shape[:k] != segment_ids.shape:
-        raise ValueError(f"unsorted_segment_sum: segment_ids shape {segment_ids.shape} must "
-                         f"be a prefix of data shape {data.shape}")
+        raise ValueError(f"{what}: segment_ids shape {segment_ids.shape} must be a prefix of "
+                         f"data shape {data.shape}")
     ids = segment_ids.reshape(-1)
     if ids.size and ids.max() >= n:
         where = int(np.argmax(ids >= n))
-        raise IndexError(f"unsorted_segment_sum: segment_ids[{where}] = {int(ids[where])} "
-                         f"is out of range [0, {n})")
-    rows = data.reshape((ids.size,) + data.shape[k:])
+        raise IndexError(f"{what}: segment_ids[{where}] = {int(ids[where])} is out of range "
+                         f"[0, {n})")
+    return n, ids, data.reshape((ids.size,) + data.shape[k:])
+
+
+def _segment_sum_reference(data, segment_ids, num_segments):
+    n, ids, rows = segment_rows(data, segment_ids, num_segments, "unsorted_segment_sum")
     keep = ids >= 0  # negative ids are dropped, as in TF
-    out = np.zeros((n,) + data.shape[k:], data.dtype)
+    out = np.zeros((n,) + rows.shape[1:], data.dtype)
     np.add.at(out, ids[keep], rows[keep])
     return out
 

@@ -735,20 +735,11 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
 
 
 def _segment_max_reference(data, segment_ids, num_segments):
-    n = int(np.asarray(num_segments).reshape(-1)[0])
-    k = segment_ids.ndim
-    if data.shape[:k] != segment_ids.shape:
-        raise ValueError(f"unsorted_segment_max: segment_ids shape {segment_ids.shape} must "
-                         f"be a prefix of data shape {data.shape}")
-    ids = segment_ids.reshape(-1)
-    if ids.size and ids.max() >= n:
-        where = int(np.argmax(ids >= n))
-        raise IndexError(f"unsorted_segment_max: segment_ids[{where}] = {ids[where]} is out "
-                         f"of range [0, {n})")
-    rows = data.reshape((ids.size,) + data.shape[k:])
+    n, ids, rows = array_ops.segment_rows(data, segment_ids, num_segments,
+                                          "unsorted_segment_max")
     lowest = (np.finfo(data.dtype).min if data.dtype.kind == "f"
               else np.iinfo(data.dtype).min)
-    out = np.full((n,) + data.shape[k:], lowest, data.dtype)
+    out = np.full((n,) + rows.shape[1:], lowest, data.dtype)
     keep = ids >= 0  # TF drops negative ids
     np.maximum.at(out, ids[keep], rows[keep])
     return out
