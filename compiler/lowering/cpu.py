@@ -374,6 +374,8 @@ class CpuExecutable:
         return found
 
     def _reduction(self, node: Node):
+        """A generated reduction of the node's body (or input), or None when the reduced
+        axes are not one block."""
         values = self.program.values
         if node.op == "fused":
             steps, shape = _body_of(node, self.program)
@@ -381,17 +383,9 @@ class CpuExecutable:
         else:
             steps, shape = [], values[node.inputs[0]].shape
             combiner = registry.get(node.op).attrs["combiner"]
-        return self._reduction_kernel(node, steps, shape, combiner, tuple(node.attrs["axes"]),
-                                      len(node.inputs), f"reduction[{combiner}, "
-                                      f"{len(steps)} fused ops")
-
-    def _reduction_kernel(self, node: Node, steps, shape, combiner: str, axes, n_inputs: int,
-                          label: str):
-        """A generated reduction of the body `steps` over the first `n_inputs` inputs of
-        `node`, or None when the reduced axes are not one block."""
-        values = self.program.values
-        inputs = node.inputs[:n_inputs]
-        layout = codegen.reduction_layout(shape, axes, [values[i].shape for i in inputs])
+        inputs = node.inputs
+        layout = codegen.reduction_layout(shape, tuple(node.attrs["axes"]),
+                                          [values[i].shape for i in inputs])
         if layout is None:
             return None
         dims, spans = layout
@@ -403,7 +397,8 @@ class CpuExecutable:
         kernel = _Kernel("reduction", source, int(np.prod(dims)), self._threads)
         run = self._driver(kernel.function, list(enumerate(in_views)),
                            [(out_value, (dims[0], dims[2]))], lead=dims)
-        return run, f"{label}, {kernel.variant}]", kernel
+        label = f"reduction[{combiner}, {len(steps)} fused ops, {kernel.variant}]"
+        return run, label, kernel
 
     def _sum_to_shape(self, node: Node):
         """The broadcast-gradient sum (a bias gradient's column sum). Summing leading axes
@@ -818,11 +813,10 @@ def _hoist_updates(steps: list, updates: set[int]) -> list:
         for slot in outputs:
             made_at[slot] = at
         node_at[node.id] = at
-        if not node.pure or node.op in _STATE_OPS:
+        if not node.pure or node.opdef.kind == "state":
             effects.add(node.id)
-        for slot in inputs:
-            if slot in handle_at or node.op in _STATE_OPS:
-                handle_at[slot] = max(handle_at.get(slot, -1), at)
+        if node.opdef.kind == "state" and inputs:  # its first input is the handle
+            handle_at[inputs[0]] = max(handle_at.get(inputs[0], -1), at)
     return placed
 
 
