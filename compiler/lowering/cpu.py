@@ -813,9 +813,10 @@ def _hoist_updates(steps: list, updates: set[int]) -> list:
         for slot in outputs:
             made_at[slot] = at
         node_at[node.id] = at
-        if not node.pure or node.opdef.kind == "state":
+        state = node.op != "fused" and node.opdef.kind == "state"
+        if not node.pure or state:
             effects.add(node.id)
-        if node.opdef.kind == "state" and inputs:  # its first input is the handle
+        if state and inputs:  # a variable op: its first input is the handle
             handle_at[inputs[0]] = max(handle_at.get(inputs[0], -1), at)
     return placed
 
